@@ -1,0 +1,204 @@
+//! Rule documentation generated from the rule files: the per-rule pages under docs/rules/, the
+//! index, and the help text that SARIF and `slsguard explain` show. One source, so they never
+//! disagree; a test fails when the committed pages are stale.
+
+use crate::report::sarif::cwe_number;
+use crate::rules::schema::{Example, MatcherSpec};
+use crate::rules::{FAMILIES, Rule, RuleSet};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// A reference as a markdown link where we know where it points.
+pub fn reference_link(r: &str) -> String {
+    if let Some(n) = cwe_number(r) {
+        return format!("[{r}](https://cwe.mitre.org/data/definitions/{n}.html)");
+    }
+    if let Some(item) = r.strip_prefix("OWASP-SLS-") {
+        let name = owasp_serverless_name(item).unwrap_or("");
+        return format!(
+            "[OWASP Serverless Top 10 {item}{}](https://owasp.org/www-project-serverless-top-10/)",
+            if name.is_empty() { String::new() } else { format!(": {name}") }
+        );
+    }
+    if r.starts_with("https://") || r.starts_with("http://") {
+        return format!("<{r}>");
+    }
+    r.to_string()
+}
+
+/// The OWASP Serverless Top 10 (2017) entries.
+pub fn owasp_serverless_name(item: &str) -> Option<&'static str> {
+    Some(match item {
+        "A1" => "Injection",
+        "A2" => "Broken Authentication",
+        "A3" => "Sensitive Data Exposure",
+        "A4" => "XML External Entities",
+        "A5" => "Broken Access Control",
+        "A6" => "Security Misconfiguration",
+        "A7" => "Cross-Site Scripting",
+        "A8" => "Insecure Deserialization",
+        "A9" => "Using Components with Known Vulnerabilities",
+        "A10" => "Insufficient Logging and Monitoring",
+        _ => return None,
+    })
+}
+
+/// Markdown to readable plain text (for SARIF `text` fields and terminals): code spans and
+/// emphasis markers dropped, links reduced to their text.
+pub fn plain_text(md: &str) -> String {
+    let mut out = String::with_capacity(md.len());
+    let mut chars = md.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '`' => {}
+            '*' if chars.peek() == Some(&'*') => {
+                chars.next();
+            }
+            '[' => {
+                let mut text = String::new();
+                for d in chars.by_ref() {
+                    if d == ']' {
+                        break;
+                    }
+                    text.push(d);
+                }
+                if chars.peek() == Some(&'(') {
+                    for d in chars.by_ref() {
+                        if d == ')' {
+                            break;
+                        }
+                    }
+                }
+                out.push_str(&text);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The help shown with a finding (SARIF `help.markdown`, `slsguard explain`).
+pub fn rule_help_markdown(rule: &Rule) -> String {
+    let s = &rule.spec;
+    let mut md = String::new();
+    let _ = writeln!(md, "{}\n\n## Remediation\n\n{}", s.description.trim(), s.remediation.trim());
+    if !s.references.is_empty() {
+        md.push_str("\n## References\n\n");
+        for r in &s.references {
+            let _ = writeln!(md, "- {}", reference_link(r));
+        }
+    }
+    md
+}
+
+fn fence_lang(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "yml" | "yaml" => "yaml",
+        "json" => "json",
+        "tf" | "hcl" => "hcl",
+        "js" | "mjs" | "cjs" => "javascript",
+        "ts" => "typescript",
+        "py" => "python",
+        "rs" => "rust",
+        "go" => "go",
+        "java" => "java",
+        "sh" | "env" => "shell",
+        _ => "text",
+    }
+}
+
+fn example_block(md: &mut String, ex: &Example) {
+    let content = ex.content().trim_end();
+    let fence = if content.contains("```") { "````" } else { "```" };
+    if let Example::File { path, .. } = ex {
+        let _ = writeln!(md, "`{path}`:");
+    }
+    let _ = writeln!(md, "{fence}{}\n{content}\n{fence}\n", fence_lang(ex.path()));
+}
+
+/// The reference page of one rule (docs/rules/<id>.md).
+pub fn rule_page(rule: &Rule) -> String {
+    let s = &rule.spec;
+    let mut md = String::new();
+    let _ =
+        writeln!(md, "<!-- generated from {} by `UPDATE_DOCS=1 cargo test --test docs`; do not edit -->", rule.origin);
+    let _ = writeln!(md, "# {}: {}\n", s.id, s.title);
+    let _ = writeln!(
+        md,
+        "| severity | precision | tags |\n|---|---|---|\n| {} | {} | {} |\n",
+        s.severity,
+        s.precision.as_str(),
+        s.tags.join(", ")
+    );
+    md.push_str(&rule_help_markdown(rule));
+    match &s.matcher {
+        MatcherSpec::Secret(m) => {
+            md.push_str("\n## How it matches\n\n");
+            let _ = writeln!(
+                md,
+                "- keywords{}: {}",
+                if m.case_sensitive { " (case-sensitive)" } else { "" },
+                m.keywords.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            );
+            let _ = writeln!(md, "- pattern: `{}`", m.regex.replace('`', "\\`"));
+            if let Some(e) = m.entropy {
+                let _ = writeln!(md, "- minimum entropy: {e} bits per character");
+            }
+            if !m.paths.is_empty() {
+                let _ = writeln!(
+                    md,
+                    "- only in: {}",
+                    m.paths.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                );
+            }
+            if !m.exclude_paths.is_empty() {
+                let _ = writeln!(
+                    md,
+                    "- never in: {}",
+                    m.exclude_paths.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+                );
+            }
+        }
+    }
+    md.push_str("\n## Examples\n\nReported:\n\n");
+    for ex in &s.examples.fire {
+        example_block(&mut md, ex);
+    }
+    md.push_str("Not reported:\n\n");
+    for ex in &s.examples.no_fire {
+        example_block(&mut md, ex);
+    }
+    md
+}
+
+/// The index page (docs/rules/README.md): every rule by family.
+pub fn index_page(rules: &RuleSet) -> String {
+    let mut md = String::from(
+        "<!-- generated from rules/ by `UPDATE_DOCS=1 cargo test --test docs`; do not edit -->\n# Rules reference\n\n",
+    );
+    let _ = writeln!(
+        md,
+        "{} built-in rules. The rule file format is described in [../rules.md](../rules.md).\n",
+        rules.len()
+    );
+    for (prefix, _, name) in FAMILIES {
+        let fam: Vec<&Rule> = rules.rules().iter().filter(|r| r.family() == *prefix).collect();
+        if fam.is_empty() {
+            continue;
+        }
+        let _ = writeln!(md, "## {name} (`{prefix}-`)\n\n| id | severity | title |\n|---|---|---|");
+        for r in fam {
+            let _ = writeln!(md, "| [{0}]({0}.md) | {1} | {2} |", r.spec.id, r.spec.severity, r.spec.title);
+        }
+        md.push('\n');
+    }
+    md
+}
+
+/// Every generated page: path under docs/rules/ → content.
+pub fn all_pages(rules: &RuleSet) -> BTreeMap<String, String> {
+    let mut pages: BTreeMap<String, String> =
+        rules.rules().iter().map(|r| (format!("{}.md", r.spec.id), rule_page(r))).collect();
+    pages.insert("README.md".into(), index_page(rules));
+    pages
+}

@@ -1,0 +1,144 @@
+//! The JSON report. Its schema is documented in docs/json-output.md and versioned by
+//! `schema_version`; fields are only ever added.
+
+use super::Report;
+use crate::finding::{Finding, Severity};
+use crate::rules::RuleSet;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    schema_version: u32,
+    tool: Tool,
+    summary: Summary,
+    findings: Vec<JsonFinding<'a>>,
+    skipped: Vec<JsonSkipped<'a>>,
+    errors: Vec<JsonError<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files_scanned: u64,
+    files_skipped: u64,
+    bytes_scanned: u64,
+    findings: usize,
+    by_severity: BTreeMap<&'static str, usize>,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule_id: &'a str,
+    severity: Severity,
+    title: &'a str,
+    message: &'a str,
+    path: &'a str,
+    start_line: u32,
+    start_column: u32,
+    end_line: u32,
+    end_column: u32,
+    snippet: &'a str,
+    fingerprint: &'a str,
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    path: &'a str,
+    start_line: u32,
+    start_column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonSkipped<'a> {
+    path: &'a str,
+    reason: &'a str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    path: &'a str,
+    line: Option<u32>,
+    column: Option<u32>,
+    level: &'a str,
+    reason: &'a str,
+    message: &'a str,
+}
+
+fn finding<'a>(f: &'a Finding, rules: &'a RuleSet) -> JsonFinding<'a> {
+    let s = f.location.span;
+    JsonFinding {
+        rule_id: &f.rule_id,
+        severity: f.severity,
+        title: rules.get(&f.rule_id).map_or("", |r| r.spec.title.as_str()),
+        message: &f.message,
+        path: &f.location.path,
+        start_line: s.start.line,
+        start_column: s.start.column,
+        end_line: s.end.line,
+        end_column: s.end.column,
+        snippet: &f.snippet,
+        fingerprint: &f.fingerprint,
+        related: f
+            .related
+            .iter()
+            .map(|r| JsonRelated {
+                path: &r.location.path,
+                start_line: r.location.span.start.line,
+                start_column: r.location.span.start.column,
+                end_line: r.location.span.end.line,
+                end_column: r.location.span.end.column,
+                message: &r.message,
+            })
+            .collect(),
+    }
+}
+
+pub fn write(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+    let doc = Doc {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool { name: "slsguard", version: env!("CARGO_PKG_VERSION") },
+        summary: Summary {
+            files_scanned: report.stats.files_scanned,
+            files_skipped: report.stats.files_skipped,
+            bytes_scanned: report.stats.bytes_scanned,
+            findings: report.findings.len(),
+            by_severity: Severity::ALL.iter().map(|&s| (s.as_str(), report.count(s))).collect(),
+        },
+        findings: report.findings.iter().map(|f| finding(f, rules)).collect(),
+        skipped: report
+            .notifications
+            .iter()
+            .filter(|n| n.skipped)
+            .map(|n| JsonSkipped { path: &n.path, reason: n.kind, message: &n.message })
+            .collect(),
+        errors: report
+            .notifications
+            .iter()
+            .filter(|n| !n.skipped)
+            .map(|n| JsonError {
+                path: &n.path,
+                line: n.line,
+                column: n.column,
+                level: n.level.as_str(),
+                reason: n.kind,
+                message: &n.message,
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    writeln!(out)
+}

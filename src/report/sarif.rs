@@ -1,0 +1,248 @@
+//! SARIF 2.1.0 for GitHub code scanning and other SARIF consumers, built with serde-sarif's
+//! types: rule metadata with help and `security-severity`, repository-relative URIs under
+//! `%SRCROOT%`, our fingerprint in `partialFingerprints`, and skipped or unreadable files as
+//! tool execution notifications.
+
+use super::Report;
+use crate::finding::{Finding, Severity};
+use crate::rules::{Rule, RuleSet};
+use crate::source::Span;
+use serde_json::json;
+use serde_sarif::sarif::{
+    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification, PhysicalLocation,
+    PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif,
+    Tool, ToolComponent,
+};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::Path;
+
+pub const INFORMATION_URI: &str = "https://github.com/slsguard/slsguard";
+/// The key of our fingerprint in `partialFingerprints`; bump the version if its recipe changes.
+pub const FINGERPRINT_KEY: &str = "slsguard/v1";
+const SRCROOT: &str = "%SRCROOT%";
+
+pub fn write(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let sarif = build(report, rules, &cwd);
+    serde_json::to_writer_pretty(&mut *out, &sarif).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+pub fn build(report: &Report, rules: &RuleSet, root: &Path) -> Sarif {
+    let rule_index: BTreeMap<&str, usize> = rules.rules().iter().enumerate().map(|(i, r)| (r.id(), i)).collect();
+    let results: Vec<SarifResult> =
+        report.findings.iter().map(|f| result(f, rule_index.get(f.rule_id.as_str()).copied())).collect();
+    let notifications: Vec<Notification> = report
+        .problems()
+        .map(|n| {
+            let region = match (n.line, n.column) {
+                (Some(l), Some(c)) => {
+                    Some(Region::builder().start_line(i64::from(l)).start_column(i64::from(c)).build())
+                }
+                _ => None,
+            };
+            Notification::builder()
+                .level(json!(n.level.as_str()))
+                .message(Message::builder().text(n.message.clone()).build())
+                .locations(vec![location(&n.path, region, None)])
+                .properties(props(None, [("reason", json!(n.kind))]))
+                .build()
+        })
+        .collect();
+    let driver = ToolComponent::builder()
+        .name("slsguard")
+        .full_name(format!("slsguard {}", env!("CARGO_PKG_VERSION")))
+        .version(env!("CARGO_PKG_VERSION"))
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .information_uri(INFORMATION_URI)
+        .rules(rules.rules().iter().map(descriptor).collect::<Vec<_>>())
+        .build();
+    let invocation =
+        Invocation::builder().execution_successful(true).tool_execution_notifications(notifications).build();
+    let mut base = BTreeMap::new();
+    base.insert(SRCROOT.to_string(), ArtifactLocation::builder().uri(dir_uri(root)).build());
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .invocations(vec![invocation])
+        .original_uri_base_ids(base)
+        .column_kind(json!("unicodeCodePoints"))
+        .build();
+    Sarif::builder()
+        .schema("https://json.schemastore.org/sarif-2.1.0.json")
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build()
+}
+
+fn level(s: Severity) -> ResultLevel {
+    match s {
+        Severity::Critical | Severity::High => ResultLevel::Error,
+        Severity::Medium => ResultLevel::Warning,
+        Severity::Low => ResultLevel::Note,
+    }
+}
+
+fn region(span: Span) -> Region {
+    let (sl, sc) = (span.start.line.max(1), span.start.column.max(1));
+    let (mut el, mut ec) = (span.end.line.max(sl), span.end.column.max(1));
+    // An empty region would be an insertion point; findings always cover a character.
+    if el == sl && ec <= sc {
+        ec = sc + 1;
+    }
+    if el < sl {
+        el = sl;
+    }
+    Region::builder()
+        .start_line(i64::from(sl))
+        .start_column(i64::from(sc))
+        .end_line(i64::from(el))
+        .end_column(i64::from(ec))
+        .build()
+}
+
+fn location(path: &str, region: Option<Region>, message: Option<&str>) -> Location {
+    let artifact = if Path::new(path).is_absolute() {
+        ArtifactLocation::builder().uri(file_uri(path)).build()
+    } else {
+        ArtifactLocation::builder().uri(encode_path(path)).uri_base_id(SRCROOT).build()
+    };
+    let physical = match region {
+        Some(r) => PhysicalLocation::builder().artifact_location(artifact).region(r).build(),
+        None => PhysicalLocation::builder().artifact_location(artifact).build(),
+    };
+    match message {
+        Some(m) => Location::builder().physical_location(physical).message(Message::builder().text(m).build()).build(),
+        None => Location::builder().physical_location(physical).build(),
+    }
+}
+
+fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
+    let mut fp = BTreeMap::new();
+    fp.insert(FINGERPRINT_KEY.to_string(), f.fingerprint.clone());
+    let related: Vec<Location> = f
+        .related
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut loc = location(&r.location.path, Some(region(r.location.span)), Some(&r.message));
+            loc.id = Some(i as i64 + 1);
+            loc
+        })
+        .collect();
+    let mut r = SarifResult::builder()
+        .rule_id(f.rule_id.clone())
+        .level(level(f.severity))
+        .message(Message::builder().text(f.message.clone()).build())
+        .locations(vec![location(&f.location.path, Some(region(f.location.span)), None)])
+        .partial_fingerprints(fp)
+        .properties(props(None, [("severity", json!(f.severity.as_str())), ("snippet", json!(f.snippet))]))
+        .build();
+    r.rule_index = rule_index.map(|i| i as i64);
+    if !related.is_empty() {
+        r.related_locations = Some(related);
+    }
+    r
+}
+
+fn descriptor(rule: &Rule) -> ReportingDescriptor {
+    let s = &rule.spec;
+    let mut tags = vec!["security".to_string(), rule.family().to_string()];
+    tags.extend(s.tags.iter().cloned());
+    tags.extend(s.references.iter().filter_map(|r| cwe_number(r)).map(|n| format!("external/cwe/cwe-{n}")));
+    tags.dedup();
+    let help_md = crate::docs::rule_help_markdown(rule);
+    ReportingDescriptor::builder()
+        .id(s.id.clone())
+        .name(pascal_case(&s.id))
+        .short_description(MultiformatMessageString::builder().text(s.title.clone()).build())
+        .full_description(MultiformatMessageString::builder().text(crate::docs::plain_text(&s.description)).build())
+        .help(
+            MultiformatMessageString::builder().text(crate::docs::plain_text(&s.remediation)).markdown(help_md).build(),
+        )
+        .help_uri(format!("{INFORMATION_URI}/blob/main/docs/rules/{}.md", s.id))
+        .default_configuration(ReportingConfiguration::builder().level(json!(level_str(s.severity))).build())
+        .properties(props(
+            Some(tags),
+            [
+                ("security-severity", json!(s.severity.security_severity())),
+                ("precision", json!(s.precision.as_str())),
+                ("problem.severity", json!(level_str(s.severity))),
+            ],
+        ))
+        .build()
+}
+
+fn level_str(s: Severity) -> &'static str {
+    match level(s) {
+        ResultLevel::Error => "error",
+        ResultLevel::Warning => "warning",
+        ResultLevel::Note => "note",
+        ResultLevel::None => "none",
+    }
+}
+
+fn props<const N: usize>(tags: Option<Vec<String>>, extra: [(&str, serde_json::Value); N]) -> PropertyBag {
+    PropertyBag { tags, additional_properties: extra.into_iter().map(|(k, v)| (k.to_string(), v)).collect() }
+}
+
+/// `CWE-798` → 798.
+pub fn cwe_number(reference: &str) -> Option<u32> {
+    reference.strip_prefix("CWE-").and_then(|n| n.parse().ok())
+}
+
+fn pascal_case(id: &str) -> String {
+    id.split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Percent-encodes a `/`-separated relative path for use as a URI reference.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn file_uri(abs: &str) -> String {
+    let p = abs.replace('\\', "/");
+    let p = if p.starts_with('/') { p } else { format!("/{p}") };
+    format!("file://{}", encode_path(&p))
+}
+
+fn dir_uri(dir: &Path) -> String {
+    let mut u = file_uri(&dir.to_string_lossy());
+    if !u.ends_with('/') {
+        u.push('/');
+    }
+    u
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uris() {
+        assert_eq!(encode_path("a b/c#d.yml"), "a%20b/c%23d.yml");
+        assert_eq!(file_uri("/x/y z"), "file:///x/y%20z");
+        assert_eq!(dir_uri(Path::new("/repo")), "file:///repo/");
+        assert_eq!(pascal_case("secret-aws-key"), "SecretAwsKey");
+    }
+
+    #[test]
+    fn empty_regions_are_widened() {
+        let r = region(Span::point(crate::source::Position::new(3, 5)));
+        assert_eq!((r.start_column, r.end_column), (Some(5), Some(6)));
+    }
+}

@@ -1,0 +1,100 @@
+//! The terminal report: one block per finding (`path:line:col severity rule-id message`, then the
+//! redacted line), files in order, problems, and a summary by severity.
+
+use super::{Level, Report};
+use crate::finding::Severity;
+use std::io::{self, Write};
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
+    }
+
+    fn severity(&self, s: Severity) -> String {
+        let code = match s {
+            Severity::Critical => "1;31",
+            Severity::High => "31",
+            Severity::Medium => "33",
+            Severity::Low => "34",
+        };
+        self.paint(code, &format!("{:<8}", s.as_str()))
+    }
+}
+
+pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    let st = Style { on: color };
+    let mut last_path: Option<&str> = None;
+    for f in &report.findings {
+        if last_path.is_some_and(|p| p != f.location.path) {
+            writeln!(out)?;
+        }
+        last_path = Some(&f.location.path);
+        let pos = format!("{}:{}:{}", f.location.path, f.location.span.start.line, f.location.span.start.column);
+        writeln!(
+            out,
+            "{}  {}  {}  {}",
+            st.paint("1", &pos),
+            st.severity(f.severity),
+            st.paint("36", &f.rule_id),
+            f.message
+        )?;
+        if !f.snippet.is_empty() {
+            writeln!(out, "    {}", st.paint("2", &f.snippet))?;
+        }
+        for r in &f.related {
+            let at = format!("{}:{}:{}", r.location.path, r.location.span.start.line, r.location.span.start.column);
+            writeln!(out, "    {} {}: {}", st.paint("2", "note:"), at, r.message)?;
+        }
+    }
+    let problems: Vec<_> = report.problems().collect();
+    if !problems.is_empty() {
+        if !report.findings.is_empty() {
+            writeln!(out)?;
+        }
+        for n in problems {
+            let label = match n.level {
+                Level::Error => st.paint("1;31", "error"),
+                Level::Warning => st.paint("1;33", "warning"),
+                Level::Note => "note".to_string(),
+            };
+            let at = match (n.line, n.column) {
+                (Some(l), Some(c)) => format!("{}:{l}:{c}", n.path),
+                _ => n.path.clone(),
+            };
+            writeln!(out, "{label}: {at}: {}", n.message)?;
+        }
+    }
+    if !report.findings.is_empty() || report.problems().next().is_some() {
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", summary(report, &st))
+}
+
+fn summary(report: &Report, st: &Style) -> String {
+    let n = report.findings.len();
+    let by: Vec<String> = Severity::ALL.iter().map(|&s| format!("{} {}", report.count(s), s)).collect();
+    let files = report.findings.iter().map(|f| &f.location.path).collect::<std::collections::BTreeSet<_>>().len();
+    let head = if n == 0 {
+        st.paint("1;32", "no findings")
+    } else {
+        st.paint("1", &format!("{n} finding{} in {files} file{}", plural(n), plural(files)))
+    };
+    let mut s = format!(
+        "{head} ({}); {} file{} scanned",
+        by.join(", "),
+        report.stats.files_scanned,
+        plural(report.stats.files_scanned as usize)
+    );
+    if report.stats.files_skipped > 0 {
+        s.push_str(&format!(", {} skipped", report.stats.files_skipped));
+    }
+    s
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -1,0 +1,295 @@
+//! Rules as data: loading built-in and user rule files, validating them (with file:line
+//! errors), selecting with `--only`/`--skip`, and running their own examples.
+
+pub mod schema;
+pub mod selftest;
+
+use crate::loader::{self, Node};
+use crate::secrets::CompiledSecret;
+use schema::{MatcherSpec, RuleSpec};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+
+/// Rule families: id prefix and the built-in directory that holds them.
+pub const FAMILIES: &[(&str, &str, &str)] = &[
+    ("secret", "secrets", "Hardcoded secrets"),
+    ("iam", "iam", "Over-broad permissions"),
+    ("auth", "auth", "Missing authentication"),
+    ("config", "config", "Insecure configuration"),
+    ("code", "code", "Insecure code"),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid { path: String, line: u32, column: u32, message: String },
+    #[error("{path}: {message}")]
+    Io { path: String, message: String },
+    #[error("rule id `{id}` is defined twice: in {first} and in {second}")]
+    Duplicate { id: String, first: String, second: String },
+    #[error("no rule matches `{0}` (run `slsguard rules` for the list)")]
+    Unknown(String),
+}
+
+/// The compiled form of a rule's matcher.
+#[derive(Debug, Clone)]
+pub enum Compiled {
+    Secret(Arc<CompiledSecret>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub spec: RuleSpec,
+    /// Where the rule came from: `rules/<family>/<id>.yml` (built in) or the user's path.
+    pub origin: String,
+    pub builtin: bool,
+    pub compiled: Compiled,
+}
+
+impl Rule {
+    pub fn id(&self) -> &str {
+        &self.spec.id
+    }
+
+    pub fn family(&self) -> &str {
+        self.spec.id.split('-').next().unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The built-in rules only.
+    pub fn builtin() -> Result<RuleSet, RuleError> {
+        Self::load(true, &[])
+    }
+
+    /// Built-in rules (if `builtin`) plus every rule file under each of `dirs` (a directory is
+    /// searched recursively for `.yml`/`.yaml`; a file is loaded as is).
+    pub fn load(builtin: bool, dirs: &[PathBuf]) -> Result<RuleSet, RuleError> {
+        let mut rules = Vec::new();
+        if builtin {
+            for (rel, text) in EMBEDDED_RULES {
+                rules.push(parse_rule(&format!("rules/{rel}"), text, true)?);
+            }
+        }
+        for dir in dirs {
+            for path in rule_files(dir)? {
+                let display = path.display().to_string();
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| RuleError::Io { path: display.clone(), message: e.to_string() })?;
+                rules.push(parse_rule(&display, &text, false)?);
+            }
+        }
+        rules.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
+        for pair in rules.windows(2) {
+            if pair[0].spec.id == pair[1].spec.id {
+                return Err(RuleError::Duplicate {
+                    id: pair[0].spec.id.clone(),
+                    first: pair[0].origin.clone(),
+                    second: pair[1].origin.clone(),
+                });
+            }
+        }
+        Ok(RuleSet { rules })
+    }
+
+    pub fn from_rules(mut rules: Vec<Rule>) -> RuleSet {
+        rules.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
+        RuleSet { rules }
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.binary_search_by(|r| r.spec.id.as_str().cmp(id)).ok().map(|i| &self.rules[i])
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Keeps the rules matching `only` (all when empty) and not matching `skip`. Patterns are
+    /// rule ids or globs with `*` (`secret-*`); a pattern that matches no rule is an error, as
+    /// it is almost always a typo.
+    pub fn select(&self, only: &[String], skip: &[String]) -> Result<RuleSet, RuleError> {
+        for pat in only.iter().chain(skip) {
+            if !self.rules.iter().any(|r| id_matches(pat, &r.spec.id)) {
+                return Err(RuleError::Unknown(pat.clone()));
+            }
+        }
+        let rules = self
+            .rules
+            .iter()
+            .filter(|r| only.is_empty() || only.iter().any(|p| id_matches(p, &r.spec.id)))
+            .filter(|r| !skip.iter().any(|p| id_matches(p, &r.spec.id)))
+            .cloned()
+            .collect();
+        Ok(RuleSet { rules })
+    }
+}
+
+/// `pattern` is an exact id, or a glob where `*` stands for any run of characters.
+pub fn id_matches(pattern: &str, id: &str) -> bool {
+    if !pattern.contains('*') {
+        return pattern == id;
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !id.starts_with(first) || id.len() < first.len() + last.len() || !id.ends_with(last) {
+        return false;
+    }
+    let mut rest = &id[first.len()..id.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, RuleError> {
+    let meta = std::fs::metadata(dir)
+        .map_err(|e| RuleError::Io { path: dir.display().to_string(), message: e.to_string() })?;
+    if meta.is_file() {
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d)
+            .map_err(|e| RuleError::Io { path: d.display().to_string(), message: e.to_string() })?;
+        for entry in entries.flatten() {
+            let p = entry.path();
+            let Ok(ft) = entry.file_type() else { continue };
+            if ft.is_dir() {
+                stack.push(p);
+            } else if ft.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Parses and validates one rule file.
+pub fn parse_rule(origin: &str, text: &str, builtin: bool) -> Result<Rule, RuleError> {
+    let invalid = |node: Option<&Node>, message: String| {
+        let (line, column) = node.map_or((1, 1), |n| (n.span.start.line.max(1), n.span.start.column.max(1)));
+        RuleError::Invalid { path: origin.to_string(), line, column, message }
+    };
+    let doc = loader::yaml::parse_one(text).map_err(|e| RuleError::Invalid {
+        path: origin.to_string(),
+        line: e.line,
+        column: e.column,
+        message: format!("not valid YAML: {}", e.message),
+    })?;
+    if doc.as_map().is_none() {
+        return Err(invalid(Some(&doc), "a rule file must be a YAML mapping".into()));
+    }
+    let spec: RuleSpec = serde_path_to_error::deserialize(doc.to_json()).map_err(|e| {
+        let path = e.path().to_string();
+        let node = doc.at_serde_path(&path);
+        let msg = if path == "." { e.inner().to_string() } else { format!("{path}: {}", e.inner()) };
+        invalid(Some(node), msg)
+    })?;
+    let at = |key: &str| doc.get(key);
+    validate_id(&spec.id).map_err(|m| invalid(at("id"), m))?;
+    let stem = Path::new(origin).file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    if stem != spec.id {
+        return Err(invalid(at("id"), format!("rule `{}` must be in a file named `{}.yml`", spec.id, spec.id)));
+    }
+    if builtin {
+        let family = spec.id.split('-').next().unwrap_or("");
+        let dir = FAMILIES.iter().find(|f| f.0 == family).map_or("", |f| f.1);
+        if !origin.starts_with(&format!("rules/{dir}/")) {
+            return Err(invalid(at("id"), format!("built-in `{family}-` rules belong in rules/{dir}/")));
+        }
+    }
+    for (key, value) in [("title", &spec.title), ("description", &spec.description), ("remediation", &spec.remediation)]
+    {
+        if value.trim().is_empty() {
+            return Err(invalid(at(key), format!("`{key}` must not be empty")));
+        }
+    }
+    if spec.title.ends_with('.') {
+        return Err(invalid(at("title"), "`title` is one line without a final period".into()));
+    }
+    let examples = doc.get("examples");
+    if spec.examples.fire.is_empty() || spec.examples.no_fire.is_empty() {
+        return Err(invalid(
+            examples,
+            "`examples` needs at least one `fire` and one `no_fire` input, so the rule is tested both ways".into(),
+        ));
+    }
+    let compiled = match &spec.matcher {
+        MatcherSpec::Secret(s) => {
+            if !spec.id.starts_with("secret-") {
+                return Err(invalid(at("matcher"), "secret matchers are for `secret-` rules".into()));
+            }
+            let node = doc.path(&["matcher", "secret"]);
+            Compiled::Secret(Arc::new(
+                CompiledSecret::compile(s)
+                    .map_err(|(field, m)| invalid(node.and_then(|n| n.get(field)).or(node), m))?,
+            ))
+        }
+    };
+    Ok(Rule { spec, origin: origin.to_string(), builtin, compiled })
+}
+
+fn validate_id(id: &str) -> Result<(), String> {
+    let family_ok = FAMILIES.iter().any(|(f, _, _)| id.strip_prefix(f).is_some_and(|rest| rest.starts_with('-')));
+    let chars_ok = id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.ends_with('-')
+        && !id.contains("--");
+    if family_ok && chars_ok {
+        Ok(())
+    } else {
+        let prefixes: Vec<String> = FAMILIES.iter().map(|f| format!("{}-", f.0)).collect();
+        Err(format!(
+            "rule id `{id}` must be lowercase words joined by '-', starting with one of: {}",
+            prefixes.join(", ")
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_ids() {
+        assert!(id_matches("secret-*", "secret-aws-access-key-id"));
+        assert!(id_matches("*-key-*", "secret-aws-key-id"));
+        assert!(!id_matches("iam-*", "secret-x"));
+        assert!(id_matches("secret-x", "secret-x"));
+        assert!(!id_matches("secret-x", "secret-xy"));
+    }
+
+    #[test]
+    fn builtin_rules_load() {
+        let rules = RuleSet::builtin().expect("built-in rules are valid");
+        assert!(!rules.is_empty());
+    }
+
+    #[test]
+    fn errors_point_at_the_line() {
+        let text = "id: secret-x\ntitle: X\nseverity: severe\n";
+        let err = parse_rule("secret-x.yml", text, false).unwrap_err().to_string();
+        assert!(err.starts_with("secret-x.yml:3:"), "{err}");
+        assert!(err.contains("severity"), "{err}");
+    }
+}

@@ -1,0 +1,127 @@
+//! The rule file format (documented in docs/rules.md). One YAML file per rule.
+
+use crate::finding::Severity;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// `<family>-<name>`, lowercase, e.g. `secret-aws-access-key-id`.
+    pub id: String,
+    /// One line, sentence case, no final period.
+    pub title: String,
+    pub severity: Severity,
+    /// What the rule finds and why it matters (markdown).
+    pub description: String,
+    /// How to fix it (markdown).
+    pub remediation: String,
+    /// CWE ids (`CWE-798`), OWASP Serverless Top 10 entries (`OWASP-SLS-A3`) or URLs.
+    #[serde(default)]
+    pub references: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// How often a finding is a true positive (SARIF `precision`).
+    #[serde(default)]
+    pub precision: Precision,
+    pub matcher: MatcherSpec,
+    pub examples: Examples,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Precision {
+    VeryHigh,
+    #[default]
+    High,
+    Medium,
+    Low,
+}
+
+impl Precision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::VeryHigh => "very-high",
+            Precision::High => "high",
+            Precision::Medium => "medium",
+            Precision::Low => "low",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum MatcherSpec {
+    Secret(SecretSpec),
+}
+
+/// A secret pattern: keywords gate the regex, which must capture the secret.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretSpec {
+    /// Literal strings, one of which occurs near every secret; the regex only runs on the
+    /// lines around a keyword. Matched ignoring ASCII case unless `case_sensitive` is set.
+    pub keywords: Vec<String>,
+    #[serde(default)]
+    pub case_sensitive: bool,
+    /// The pattern (Rust regex syntax). The secret is capture group `secret_group`, or else the
+    /// first capture group that took part in the match, or else the whole match.
+    pub regex: String,
+    #[serde(default)]
+    pub secret_group: Option<usize>,
+    /// Minimum Shannon entropy of the secret, in bits per byte.
+    #[serde(default)]
+    pub entropy: Option<f64>,
+    /// Secrets matching any of these regexes are not reported.
+    #[serde(default)]
+    pub allowlist: Vec<String>,
+    /// Secrets containing any of these words (ignoring case) are placeholders, not reported.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+    /// Lines before and after a keyword's line that the regex also sees (for secrets written
+    /// next to, not on, the line that names them, and for multi-line secrets).
+    #[serde(default)]
+    pub lines_before: u32,
+    #[serde(default)]
+    pub lines_after: u32,
+    /// Only files whose path matches one of these globs (default: every file).
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Never files whose path matches one of these globs.
+    #[serde(default)]
+    pub exclude_paths: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Examples {
+    /// Inputs on which the rule must report at least one finding.
+    pub fire: Vec<Example>,
+    /// Inputs on which the rule must report nothing.
+    pub no_fire: Vec<Example>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Example {
+    /// File content; the file is named `example.txt`.
+    Text(String),
+    /// A named file (the name matters to rules restricted by path or format).
+    File { path: String, content: String },
+}
+
+impl Example {
+    pub const DEFAULT_PATH: &'static str = "example.txt";
+
+    pub fn path(&self) -> &str {
+        match self {
+            Example::Text(_) => Self::DEFAULT_PATH,
+            Example::File { path, .. } => path,
+        }
+    }
+
+    pub fn content(&self) -> &str {
+        match self {
+            Example::Text(c) | Example::File { content: c, .. } => c,
+        }
+    }
+}

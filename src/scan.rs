@@ -1,0 +1,270 @@
+//! The scan pipeline: discover → read → (secrets engine) → findings → sorted report. Files are
+//! processed in parallel; everything that crosses a file boundary is sorted, so the output is
+//! the same bytes whatever the thread count.
+
+use crate::discover::{self, DiscoverOptions, DiscoveredFile};
+use crate::finding::{self, Finding, Location};
+use crate::report::{Level, Notification, Report};
+use crate::rules::RuleSet;
+use crate::secrets::{SecretEngine, SecretHit};
+use crate::source::LineIndex;
+use rayon::prelude::*;
+use std::io::Read as _;
+use std::path::PathBuf;
+
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+/// Bytes sniffed for a NUL to call a file binary (as git does).
+const BINARY_SNIFF: usize = 8192;
+/// Longest snippet shown, in characters.
+const MAX_SNIPPET: usize = 160;
+
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub paths: Vec<PathBuf>,
+    /// Worker threads; 0 picks one per core.
+    pub threads: usize,
+    pub no_ignore: bool,
+    pub max_file_size: u64,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self { paths: vec![PathBuf::from(".")], threads: 0, no_ignore: false, max_file_size: DEFAULT_MAX_FILE_SIZE }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error(transparent)]
+    Discover(#[from] discover::DiscoverError),
+    #[error("could not start worker threads: {0}")]
+    Threads(String),
+}
+
+/// A file to scan: on disk, or in memory (rule examples, staged content).
+#[derive(Debug, Clone)]
+pub enum Input {
+    Disk(DiscoveredFile),
+    Memory { display: String, content: Vec<u8> },
+}
+
+impl Input {
+    pub fn display(&self) -> &str {
+        match self {
+            Input::Disk(f) => &f.display,
+            Input::Memory { display, .. } => display,
+        }
+    }
+}
+
+/// Everything the scan needs besides the inputs.
+pub struct Scanner {
+    secrets: SecretEngine,
+    max_file_size: u64,
+}
+
+impl Scanner {
+    pub fn new(rules: &RuleSet, max_file_size: u64) -> Self {
+        Self { secrets: SecretEngine::new(rules), max_file_size }
+    }
+
+    /// Scans `inputs` (in parallel on the current rayon pool) into one sorted report.
+    pub fn scan_inputs(&self, inputs: &[Input]) -> Report {
+        let outcomes: Vec<FileOutcome> = inputs.par_iter().map(|i| self.scan_one(i)).collect();
+        let mut report = Report::default();
+        for o in outcomes {
+            report.stats.files_scanned += u64::from(o.scanned);
+            report.stats.bytes_scanned += o.bytes;
+            report.findings.extend(o.findings);
+            report.notifications.extend(o.notifications);
+        }
+        report.stats.files_skipped = report.notifications.iter().filter(|n| n.skipped).count() as u64;
+        report.sort();
+        report
+    }
+
+    fn scan_one(&self, input: &Input) -> FileOutcome {
+        let display = input.display();
+        let mut out = FileOutcome::default();
+        let bytes = match input {
+            Input::Memory { content, .. } => std::borrow::Cow::Borrowed(content.as_slice()),
+            Input::Disk(f) => match read_file(&f.path, self.max_file_size) {
+                Ok(FileRead::Text(b)) => std::borrow::Cow::Owned(b),
+                Ok(FileRead::Binary) => {
+                    out.notifications.push(Notification::skipped(
+                        Level::Note,
+                        "binary",
+                        display,
+                        "binary file skipped",
+                    ));
+                    return out;
+                }
+                Ok(FileRead::TooLarge(size)) => {
+                    out.notifications.push(Notification::skipped(
+                        Level::Warning,
+                        "too-large",
+                        display,
+                        &format!(
+                            "skipped: {size} bytes is over the --max-file-size limit of {} bytes",
+                            self.max_file_size
+                        ),
+                    ));
+                    return out;
+                }
+                Err(e) => {
+                    out.notifications.push(Notification::skipped(
+                        Level::Error,
+                        "unreadable",
+                        display,
+                        &format!("could not read: {e}"),
+                    ));
+                    return out;
+                }
+            },
+        };
+        if let Input::Memory { .. } = input {
+            if is_binary(&bytes) {
+                out.notifications.push(Notification::skipped(Level::Note, "binary", display, "binary file skipped"));
+                return out;
+            }
+        }
+        out.scanned = true;
+        out.bytes = bytes.len() as u64;
+        let hits = self.secrets.scan(display, &bytes);
+        if !hits.is_empty() {
+            out.findings = self.secret_findings(display, &bytes, prefer_specific(&self.secrets, hits));
+        }
+        out
+    }
+
+    fn secret_findings(&self, path: &str, text: &[u8], hits: Vec<SecretHit>) -> Vec<Finding> {
+        let index = LineIndex::new(text);
+        hits.iter()
+            .map(|h| {
+                let rule = self.secrets.rule(h.rule);
+                let secret = String::from_utf8_lossy(&text[h.secret.clone()]);
+                let span = index.span(text, h.secret.start, h.secret.end);
+                let line = index.line_range(text, span.start.line);
+                Finding {
+                    rule_id: rule.spec.id.clone(),
+                    severity: rule.spec.severity,
+                    message: format!("{} `{}`", rule.spec.title, finding::redact(&secret)),
+                    location: Location { path: path.to_string(), span },
+                    related: Vec::new(),
+                    snippet: snippet(text, line, &hits),
+                    fingerprint: finding::fingerprint(&rule.spec.id, path, &finding::sha256_hex(secret.as_bytes())),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Where a generic rule and a provider rule report the same secret, only the provider's
+/// finding is kept: it names what the secret is.
+fn prefer_specific(engine: &SecretEngine, hits: Vec<SecretHit>) -> Vec<SecretHit> {
+    let generic = |h: &SecretHit| engine.rule(h.rule).spec.tags.iter().any(|t| t == "generic");
+    let specific: Vec<std::ops::Range<usize>> = hits.iter().filter(|h| !generic(h)).map(|h| h.secret.clone()).collect();
+    hits.into_iter()
+        .filter(|h| !generic(h) || !specific.iter().any(|s| s.start < h.secret.end && h.secret.start < s.end))
+        .collect()
+}
+
+/// The line `line` of `text` with every secret on it redacted, trimmed to a readable length.
+fn snippet(text: &[u8], line: std::ops::Range<usize>, hits: &[SecretHit]) -> String {
+    let mut out = String::new();
+    let mut at = line.start;
+    let mut on_line: Vec<&SecretHit> =
+        hits.iter().filter(|h| h.secret.start < line.end && h.secret.end > line.start).collect();
+    on_line.sort_by_key(|h| h.secret.start);
+    for h in on_line {
+        let s = h.secret.start.max(line.start);
+        if s < at {
+            continue; // overlaps a secret already redacted
+        }
+        out.push_str(&String::from_utf8_lossy(&text[at..s]));
+        out.push_str(&finding::redact(&String::from_utf8_lossy(&text[h.secret.clone()])));
+        at = h.secret.end.min(line.end).max(s);
+    }
+    if at < line.end {
+        out.push_str(&String::from_utf8_lossy(&text[at..line.end]));
+    }
+    let trimmed = out.trim();
+    if trimmed.chars().count() > MAX_SNIPPET {
+        let mut s: String = trimmed.chars().take(MAX_SNIPPET).collect();
+        s.push('…');
+        s
+    } else {
+        trimmed.to_string()
+    }
+}
+
+enum FileRead {
+    Text(Vec<u8>),
+    Binary,
+    TooLarge(u64),
+}
+
+fn read_file(path: &std::path::Path, max: u64) -> std::io::Result<FileRead> {
+    let mut f = std::fs::File::open(path)?;
+    let size = f.metadata()?.len();
+    if size > max {
+        return Ok(FileRead::TooLarge(size));
+    }
+    let mut buf = Vec::with_capacity(size as usize + 1);
+    // Sniff first: most of a binary file need not be read at all.
+    (&mut f).take(BINARY_SNIFF as u64).read_to_end(&mut buf)?;
+    if is_binary(&buf) {
+        return Ok(FileRead::Binary);
+    }
+    // `take` guards against a file that grew since its size was read.
+    f.take(max.saturating_sub(buf.len() as u64) + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > max {
+        return Ok(FileRead::TooLarge(buf.len() as u64));
+    }
+    Ok(FileRead::Text(buf))
+}
+
+fn is_binary(bytes: &[u8]) -> bool {
+    memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some()
+}
+
+#[derive(Default)]
+struct FileOutcome {
+    scanned: bool,
+    bytes: u64,
+    findings: Vec<Finding>,
+    notifications: Vec<Notification>,
+}
+
+/// Scans the paths of `opts` with `rules`.
+pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads)
+        .build()
+        .map_err(|e| ScanError::Threads(e.to_string()))?;
+    let threads = pool.current_num_threads();
+    let dopts = DiscoverOptions { no_ignore: opts.no_ignore, threads };
+    let (files, problems) = discover::discover(&opts.paths, &dopts)?;
+    let inputs: Vec<Input> = files.into_iter().map(Input::Disk).collect();
+    let scanner = Scanner::new(rules, opts.max_file_size);
+    let mut report = pool.install(|| scanner.scan_inputs(&inputs));
+    for p in problems {
+        report.notifications.push(Notification::skipped(Level::Error, "unreadable", &p.path, &p.message));
+    }
+    report.stats.files_skipped = report.notifications.iter().filter(|n| n.skipped).count() as u64;
+    report.sort();
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_redact_every_secret_on_the_line() {
+        let text = b"a = AKIA1234567890ABCDEF; b = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzKEYzzzzzz\n";
+        let hits = vec![SecretHit { rule: 0, secret: 4..24 }, SecretHit { rule: 1, secret: 30..70 }];
+        let s = snippet(text, 0..text.len() - 1, &hits);
+        assert_eq!(s, "a = AKIA…; b = wJal…zzz");
+    }
+}

@@ -1,0 +1,98 @@
+//! Values no secret rule reports, whatever the rule: documentation examples, placeholders and
+//! references to secrets kept elsewhere. Rule-specific allowlists live in the rule files.
+
+/// True when `secret` is an example, a placeholder or a reference, not a real secret.
+pub fn is_allowed(secret: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(secret) else { return false };
+    let lower = s.to_ascii_lowercase();
+    // AWS's documented example keys (AKIAIOSFODNN7EXAMPLE, wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY)
+    // and most vendors' documentation use "example"; a random token holds it by chance with
+    // negligible probability.
+    const PLACEHOLDER_WORDS: &[&str] = &[
+        "example",
+        "changeme",
+        "change_me",
+        "change-me",
+        "replaceme",
+        "replace_me",
+        "replace-me",
+        "placeholder",
+        "your_",
+        "your-",
+        "yourtoken",
+        "yourkey",
+        "yourpassword",
+        "yoursecret",
+        "dummy",
+        "redacted",
+        "todo",
+        "fixme",
+        "notreal",
+        "not_real",
+        "not-real",
+        "fake",
+        "sample",
+        "<",
+        ">",
+        "${",
+        "{{",
+        "#{",
+        "$(",
+        "%(",
+    ];
+    if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    // References to a value kept elsewhere: `$DB_PASSWORD`, `!Ref DbPassword` (as captured from
+    // an unquoted YAML value: the tag alone).
+    if let Some(var) = s.strip_prefix('$') {
+        if !var.is_empty() && var.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
+            return true;
+        }
+    }
+    if let Some(tag) = s.strip_prefix('!') {
+        if !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return true;
+        }
+    }
+    // One character repeated (xxxxxxxx, 00000000, ********) or a masked value.
+    let bytes = s.as_bytes();
+    if bytes.len() > 1 && bytes.iter().all(|&b| b == bytes[0]) {
+        return true;
+    }
+    if s.contains("****") || lower.contains("xxxxx") {
+        return true;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_allowed;
+
+    #[test]
+    fn placeholders_and_examples() {
+        for s in [
+            "AKIAIOSFODNN7EXAMPLE",
+            "<your-token>",
+            "$DB_PASSWORD",
+            "!Ref",
+            "${ssm:/a/b}",
+            "xxxxxxxxxxxx",
+            "changeme",
+            "{{resolve:ssm:x}}",
+            "sk_live_****abcd",
+        ] {
+            assert!(is_allowed(s.as_bytes()), "{s}");
+        }
+        for s in [
+            "AKIAY34FZKBOKMUTVV7B",
+            "hunter2-prod-9x",
+            "$ecr3tPw!",
+            "!x9Tq#2vB",
+            "ghp_16C7e42F292c6912E7710c838347Ae178B4a",
+        ] {
+            assert!(!is_allowed(s.as_bytes()), "{s}");
+        }
+    }
+}

@@ -1,0 +1,264 @@
+//! The secrets engine. One Aho–Corasick pass over each file finds every rule keyword; a rule's
+//! regex then runs only on the lines around its keywords, and its candidates go through the
+//! entropy floor, the rule's allowlist and stop-words, and the global allowlist.
+
+pub mod allowlist;
+pub mod entropy;
+
+use crate::rules::schema::SecretSpec;
+use crate::rules::{Compiled, Rule, RuleSet};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::bytes::Regex;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// Longest stretch of one line a regex sees around a keyword: minified files have megabyte
+/// lines, and no secret is this long.
+const MAX_LINE_WINDOW: usize = 4096;
+/// Longest multi-line window (a PEM private key is a few kilobytes).
+const MAX_WINDOW: usize = 64 * 1024;
+
+/// A secret rule's matcher, compiled and validated.
+#[derive(Debug)]
+pub struct CompiledSecret {
+    pub keywords: Vec<String>,
+    pub case_sensitive: bool,
+    regex: Regex,
+    group: Option<usize>,
+    entropy: Option<f64>,
+    allowlist: Vec<Regex>,
+    stopwords: Vec<String>,
+    lines_before: u32,
+    lines_after: u32,
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+}
+
+impl CompiledSecret {
+    /// Compiles a spec; errors name the offending field.
+    pub fn compile(spec: &SecretSpec) -> Result<Self, (&'static str, String)> {
+        if spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.trim().is_empty()) {
+            return Err(("keywords", "`keywords` needs at least one non-empty string".into()));
+        }
+        let regex = regex::bytes::RegexBuilder::new(&spec.regex)
+            .size_limit(8 << 20)
+            .build()
+            .map_err(|e| ("regex", format!("invalid regex: {e}")))?;
+        if let Some(g) = spec.secret_group {
+            if g == 0 || g >= regex.captures_len() {
+                return Err(("secret_group", format!("the regex has no capture group {g}")));
+            }
+        }
+        if let Some(e) = spec.entropy {
+            if !(0.0..=8.0).contains(&e) {
+                return Err(("entropy", "`entropy` is in bits per byte, between 0 and 8".into()));
+            }
+        }
+        let allowlist = spec
+            .allowlist
+            .iter()
+            .map(|a| Regex::new(a).map_err(|e| ("allowlist", format!("invalid allowlist regex `{a}`: {e}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let globs = |field: &'static str, pats: &[String]| -> Result<Option<GlobSet>, (&'static str, String)> {
+            if pats.is_empty() {
+                return Ok(None);
+            }
+            let mut b = GlobSetBuilder::new();
+            for p in pats {
+                // A glob without '/' matches the file name anywhere, as in .gitignore.
+                let p = if p.contains('/') { p.clone() } else { format!("**/{p}") };
+                b.add(Glob::new(&p).map_err(|e| (field, format!("invalid glob `{p}`: {e}")))?);
+            }
+            b.build().map(Some).map_err(|e| (field, e.to_string()))
+        };
+        Ok(Self {
+            keywords: spec.keywords.clone(),
+            case_sensitive: spec.case_sensitive,
+            regex,
+            group: spec.secret_group,
+            entropy: spec.entropy,
+            allowlist,
+            stopwords: spec.stopwords.iter().map(|s| s.to_ascii_lowercase()).collect(),
+            lines_before: spec.lines_before,
+            lines_after: spec.lines_after,
+            include: globs("paths", &spec.paths)?,
+            exclude: globs("exclude_paths", &spec.exclude_paths)?,
+        })
+    }
+
+    fn applies_to(&self, path: &str) -> bool {
+        self.include.as_ref().is_none_or(|g| g.is_match(path))
+            && !self.exclude.as_ref().is_some_and(|g| g.is_match(path))
+    }
+
+    /// The secret's byte range within a regex match.
+    fn secret_range(&self, caps: &regex::bytes::Captures<'_>) -> Option<Range<usize>> {
+        if let Some(g) = self.group {
+            return caps.get(g).map(|m| m.range());
+        }
+        (1..caps.len()).find_map(|i| caps.get(i)).or_else(|| caps.get(0)).map(|m| m.range())
+    }
+
+    fn accepts(&self, secret: &[u8]) -> bool {
+        if secret.is_empty() {
+            return false;
+        }
+        if let Some(min) = self.entropy {
+            if entropy::shannon(secret) < min {
+                return false;
+            }
+        }
+        if self.allowlist.iter().any(|r| r.is_match(secret)) {
+            return false;
+        }
+        if !self.stopwords.is_empty() {
+            let lower = secret.to_ascii_lowercase();
+            if self.stopwords.iter().any(|w| memchr::memmem::find(&lower, w.as_bytes()).is_some()) {
+                return false;
+            }
+        }
+        !allowlist::is_allowed(secret)
+    }
+}
+
+/// One secret found in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretHit {
+    /// Index of the rule in the engine's rule list.
+    pub rule: usize,
+    /// Byte range of the secret itself.
+    pub secret: Range<usize>,
+}
+
+/// All enabled secret rules, ready to scan files.
+pub struct SecretEngine {
+    ac: Option<AhoCorasick>,
+    /// For each keyword pattern: the rules it triggers, with the keyword as written (for
+    /// case-sensitive rules).
+    triggers: Vec<Vec<(usize, Arc<str>)>>,
+    rules: Vec<(Rule, Arc<CompiledSecret>)>,
+}
+
+impl SecretEngine {
+    pub fn new(rules: &RuleSet) -> Self {
+        let rules: Vec<(Rule, Arc<CompiledSecret>)> = rules
+            .rules()
+            .iter()
+            .map(|r| {
+                let Compiled::Secret(c) = &r.compiled;
+                (r.clone(), c.clone())
+            })
+            .collect();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut patterns: Vec<String> = Vec::new();
+        let mut triggers: Vec<Vec<(usize, Arc<str>)>> = Vec::new();
+        for (ri, (_, c)) in rules.iter().enumerate() {
+            for kw in &c.keywords {
+                let key = kw.to_ascii_lowercase();
+                let pi = *index.entry(key.clone()).or_insert_with(|| {
+                    patterns.push(key);
+                    triggers.push(Vec::new());
+                    patterns.len() - 1
+                });
+                triggers[pi].push((ri, Arc::from(kw.as_str())));
+            }
+        }
+        let ac = if patterns.is_empty() {
+            None
+        } else {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&patterns)
+                .or_else(|_| AhoCorasick::builder().ascii_case_insensitive(true).build(&patterns))
+                .ok()
+        };
+        Self { ac, triggers, rules }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    pub fn rule(&self, i: usize) -> &Rule {
+        &self.rules[i].0
+    }
+
+    /// Finds the secrets in one file, ordered by position then rule.
+    pub fn scan(&self, path: &str, text: &[u8]) -> Vec<SecretHit> {
+        let Some(ac) = &self.ac else { return Vec::new() };
+        let mut applies: Vec<Option<bool>> = vec![None; self.rules.len()];
+        // Per rule, the end of the last window scanned: later keywords inside it add nothing.
+        let mut scanned_to: Vec<usize> = vec![0; self.rules.len()];
+        let mut hits: Vec<SecretHit> = Vec::new();
+        for m in ac.find_overlapping_iter(text) {
+            for (ri, kw) in &self.triggers[m.pattern().as_usize()] {
+                let ri = *ri;
+                let c = &self.rules[ri].1;
+                if c.case_sensitive && &text[m.range()] != kw.as_bytes() {
+                    continue;
+                }
+                if !*applies[ri].get_or_insert_with(|| c.applies_to(path)) {
+                    continue;
+                }
+                let window = window(text, m.start(), m.end(), c.lines_before, c.lines_after);
+                if window.end <= scanned_to[ri] {
+                    continue;
+                }
+                scanned_to[ri] = window.end;
+                for caps in c.regex.captures_iter(&text[window.clone()]) {
+                    let Some(r) = c.secret_range(&caps) else { continue };
+                    let secret = window.start + r.start..window.start + r.end;
+                    // Overlapping windows may find a secret twice; the final dedup drops it.
+                    if c.accepts(&text[secret.clone()]) {
+                        hits.push(SecretHit { rule: ri, secret });
+                    }
+                }
+            }
+        }
+        hits.sort_by_key(|h| (h.secret.start, h.rule));
+        hits.dedup();
+        hits
+    }
+}
+
+/// The byte range a rule's regex sees for a keyword at `start..end`: its line, plus
+/// `before`/`after` lines, bounded for very long lines.
+fn window(text: &[u8], start: usize, end: usize, before: u32, after: u32) -> Range<usize> {
+    let mut lo = memchr::memrchr(b'\n', &text[..start]).map_or(0, |i| i + 1);
+    let mut hi = memchr::memchr(b'\n', &text[end..]).map_or(text.len(), |i| end + i);
+    if hi - lo > MAX_LINE_WINDOW {
+        lo = lo.max(start.saturating_sub(MAX_LINE_WINDOW / 2));
+        hi = hi.min(end + MAX_LINE_WINDOW / 2);
+    }
+    for _ in 0..before {
+        if lo == 0 || start - lo > MAX_WINDOW / 2 {
+            break;
+        }
+        lo = memchr::memrchr(b'\n', &text[..lo - 1]).map_or(0, |i| i + 1);
+    }
+    for _ in 0..after {
+        if hi >= text.len() || hi - end > MAX_WINDOW / 2 {
+            break;
+        }
+        hi = memchr::memchr(b'\n', &text[hi + 1..]).map_or(text.len(), |i| hi + 1 + i);
+    }
+    lo..hi
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows() {
+        let t = b"a\nbb key cc\nd\ne";
+        let s = 5;
+        assert_eq!(&t[window(t, s, s + 3, 0, 0)], b"bb key cc");
+        assert_eq!(&t[window(t, s, s + 3, 1, 1)], b"a\nbb key cc\nd");
+        assert_eq!(&t[window(t, s, s + 3, 5, 5)], &t[..]);
+    }
+}

@@ -1,0 +1,107 @@
+//! Positions in source text: 1-based lines and columns (columns count Unicode code points, the
+//! unit SARIF calls `unicodeCodePoints`), and the line index that maps byte offsets to them.
+
+use serde::Serialize;
+
+/// A 1-based line and column. Columns count Unicode code points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+impl Position {
+    pub fn new(line: u32, column: u32) -> Self {
+        Self { line, column }
+    }
+}
+
+/// A region of a file. `end` is exclusive: it is the position just after the last character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+pub struct Span {
+    pub start: Position,
+    pub end: Position,
+}
+
+impl Span {
+    pub fn new(start: Position, end: Position) -> Self {
+        Self { start, end }
+    }
+
+    /// A span covering one point (used when only a start is known).
+    pub fn point(p: Position) -> Self {
+        Self { start: p, end: p }
+    }
+}
+
+/// Byte offsets of line starts, for turning offsets into positions.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &[u8]) -> Self {
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        starts.push(0);
+        starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
+        Self { starts }
+    }
+
+    /// Number of lines (a trailing newline does not start a new line).
+    pub fn line_count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Byte range of 1-based line `line`, without its line terminator.
+    pub fn line_range(&self, text: &[u8], line: u32) -> std::ops::Range<usize> {
+        let i = (line.max(1) - 1) as usize;
+        let start = self.starts.get(i).copied().unwrap_or(text.len()).min(text.len());
+        let mut end = self.starts.get(i + 1).map_or(text.len(), |s| s.saturating_sub(1));
+        end = end.clamp(start, text.len());
+        if end > start && text[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end
+    }
+
+    /// Position of byte `offset` in `text`.
+    pub fn position(&self, text: &[u8], offset: usize) -> Position {
+        let offset = offset.min(text.len());
+        let line_idx = match self.starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let line_start = self.starts[line_idx];
+        Position { line: (line_idx + 1) as u32, column: (count_chars(&text[line_start..offset]) + 1) as u32 }
+    }
+
+    /// Span of the byte range `start..end` of `text`.
+    pub fn span(&self, text: &[u8], start: usize, end: usize) -> Span {
+        Span::new(self.position(text, start), self.position(text, end))
+    }
+}
+
+/// Code points in possibly-invalid UTF-8 (each invalid byte counts as one).
+pub fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_code_points() {
+        let text = "ab\néx = 1\r\nlast".as_bytes();
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.position(text, 0), Position::new(1, 1));
+        assert_eq!(idx.position(text, 3), Position::new(2, 1));
+        // 'é' is two bytes but one column.
+        assert_eq!(idx.position(text, 5), Position::new(2, 2));
+        assert_eq!(idx.line_count(), 3);
+        assert_eq!(&text[idx.line_range(text, 2)], "éx = 1".as_bytes());
+        assert_eq!(&text[idx.line_range(text, 3)], b"last");
+        assert_eq!(idx.line_range(text, 9), text.len()..text.len());
+    }
+}
