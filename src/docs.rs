@@ -44,10 +44,11 @@ pub fn owasp_serverless_name(item: &str) -> Option<&'static str> {
 }
 
 /// Markdown to readable plain text (for SARIF `text` fields and terminals): code spans and
-/// emphasis markers dropped, links reduced to their text.
+/// emphasis markers dropped, links reduced to their text, soft line breaks joined.
 pub fn plain_text(md: &str) -> String {
+    let md = reflow(md.trim());
     let mut out = String::with_capacity(md.len());
-    let mut chars = md.trim().chars().peekable();
+    let mut chars = md.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '`' => {}
@@ -73,6 +74,25 @@ pub fn plain_text(md: &str) -> String {
             }
             _ => out.push(c),
         }
+    }
+    out
+}
+
+/// Joins the lines of each paragraph (markdown soft breaks), keeping blank lines and list items.
+fn reflow(md: &str) -> String {
+    let mut out = String::with_capacity(md.len());
+    for line in md.lines() {
+        let t = line.trim();
+        let starts_block = t.is_empty()
+            || t.starts_with("- ")
+            || t.starts_with("* ")
+            || t.starts_with('#')
+            || t.split_once(". ").is_some_and(|(n, _)| n.parse::<u32>().is_ok());
+        // A blank line leaves `out` ending in '\n', so the next line starts a new paragraph.
+        if !out.is_empty() {
+            out.push(if starts_block || out.ends_with('\n') { '\n' } else { ' ' });
+        }
+        out.push_str(t);
     }
     out
 }
@@ -197,8 +217,50 @@ pub fn index_page(rules: &RuleSet) -> String {
 
 /// Every generated page: path under docs/rules/ → content.
 pub fn all_pages(rules: &RuleSet) -> BTreeMap<String, String> {
-    let mut pages: BTreeMap<String, String> =
-        rules.rules().iter().map(|r| (format!("{}.md", r.spec.id), rule_page(r))).collect();
+    let mut pages: BTreeMap<String, String> = rules
+        .rules()
+        .iter()
+        .map(|r| {
+            let header = format!(
+                "<!-- generated from {} by `UPDATE_DOCS=1 cargo test --test docs`; do not edit -->\n",
+                r.origin
+            );
+            (format!("{}.md", r.spec.id), header + &rule_page(r))
+        })
+        .collect();
     pages.insert("README.md".into(), index_page(rules));
     pages
+}
+
+/// docs/cli.md: the long help of every command, generated from the clap definitions.
+pub fn cli_page() -> String {
+    use clap::CommandFactory;
+    // A fixed width, so the page does not depend on the terminal the tests run in.
+    let mut cmd = crate::cli::Cli::command().term_width(100).max_term_width(100);
+    cmd.build();
+    let mut md = String::from(
+        "<!-- generated from src/cli.rs by `UPDATE_DOCS=1 cargo test --test docs`; do not edit -->\n# Command-line reference\n\n",
+    );
+    fn walk(cmd: &mut clap::Command, path: &str, md: &mut String) {
+        let name = if path.is_empty() { cmd.get_name().to_string() } else { format!("{path} {}", cmd.get_name()) };
+        let help = cmd.render_long_help().to_string();
+        let _ = writeln!(md, "## `{name}`\n\n```text\n{}\n```\n", help.trim_end());
+        let mut subs: Vec<clap::Command> = cmd.get_subcommands().filter(|s| s.get_name() != "help").cloned().collect();
+        for sub in &mut subs {
+            walk(sub, &name, md);
+        }
+    }
+    walk(&mut cmd, "", &mut md);
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_reflows_and_strips_markup() {
+        let md = "Use `x` and **y**,\nsee [docs](https://a.b).\n\n- one\n- two\n";
+        assert_eq!(plain_text(md), "Use x and y, see docs.\n\n- one\n- two");
+    }
 }
