@@ -179,6 +179,14 @@ pub fn rule_page(rule: &Rule) -> String {
                 );
             }
         }
+        MatcherSpec::Model(m) => {
+            md.push_str("\n## How it matches\n\n");
+            let _ = writeln!(md, "- entity: `{}` (fields: [model-fields.md](../model-fields.md))", m.entity);
+            for (field, value) in &m.conditions {
+                let _ = writeln!(md, "- `{field}`: `{value}`");
+            }
+            let _ = writeln!(md, "- message: {}", m.message);
+        }
     }
     md.push_str("\n## Examples\n\nReported:\n\n");
     for ex in &s.examples.fire {
@@ -230,6 +238,24 @@ pub fn all_pages(rules: &RuleSet) -> BTreeMap<String, String> {
         .collect();
     pages.insert("README.md".into(), index_page(rules));
     pages
+}
+
+/// docs/model-fields.md: every entity and field model rules can test, from the registry.
+pub fn model_fields_page() -> String {
+    use crate::entities::{EntityKind, FIELDS};
+    let mut md = String::from(
+        "<!-- generated from src/entities.rs by `UPDATE_DOCS=1 cargo test --test docs`; do not edit -->\n# Model fields\n\n\
+         What a model rule (`matcher: model:`) can test: its `entity`, and the fields of that entity \
+         in `where`, `at` and `{field}` placeholders of `message`. See [rules.md](rules.md).\n\n",
+    );
+    for kind in EntityKind::ALL {
+        let _ = writeln!(md, "## `{}`\n\n{}\n\n| field | type | meaning |\n|---|---|---|", kind.name(), kind.doc());
+        for (_, name, ty, doc) in FIELDS.iter().filter(|f| f.0 == kind) {
+            let _ = writeln!(md, "| `{name}` | {} | {doc} |", ty.as_str());
+        }
+        md.push('\n');
+    }
+    md
 }
 
 /// docs/cli.md: the long help of every command, generated from the clap definitions.

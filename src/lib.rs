@@ -6,8 +6,12 @@
 pub mod cli;
 pub mod discover;
 pub mod docs;
+pub mod entities;
 pub mod finding;
+pub mod frontend;
+pub mod iam;
 pub mod loader;
+pub mod model;
 pub mod report;
 pub mod rules;
 pub mod scan;

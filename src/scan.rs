@@ -1,16 +1,24 @@
-//! The scan pipeline: discover → read → (secrets engine) → findings → sorted report. Files are
-//! processed in parallel; everything that crosses a file boundary is sorted, so the output is
-//! the same bytes whatever the thread count.
+//! The scan pipeline: discover → read → secrets engine and manifest loading (per file, in
+//! parallel) → models (per deployable unit: a manifest, or a Terraform module directory) → model
+//! rules → findings → sorted report. Everything that crosses a file boundary is sorted, so the
+//! output is the same bytes whatever the thread count.
 
 use crate::discover::{self, DiscoverOptions, DiscoveredFile};
+use crate::entities::Context;
 use crate::finding::{self, Finding, Location};
+use crate::frontend;
+use crate::loader::{self, Node};
+use crate::model::Model;
 use crate::report::{Level, Notification, Report};
-use crate::rules::RuleSet;
+use crate::rules::model_matcher::CompiledModel;
+use crate::rules::{Compiled, Rule, RuleSet};
 use crate::secrets::{SecretEngine, SecretHit};
 use crate::source::LineIndex;
 use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read as _;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 /// Bytes sniffed for a NUL to call a file binary (as git does).
@@ -60,27 +68,161 @@ impl Input {
 /// Everything the scan needs besides the inputs.
 pub struct Scanner {
     secrets: SecretEngine,
+    model_rules: Vec<(Rule, Arc<CompiledModel>)>,
     max_file_size: u64,
+}
+
+/// A manifest read in the per-file phase.
+struct ManifestFile {
+    path: String,
+    text: Arc<Vec<u8>>,
+    /// Secrets found in it, to redact from snippets of model findings.
+    hits: Vec<std::ops::Range<usize>>,
+    content: ManifestContent,
+}
+
+/// A manifest's text and the secrets in it, kept for the snippets of model findings.
+struct ManifestText {
+    text: Arc<Vec<u8>>,
+    hits: Vec<std::ops::Range<usize>>,
+}
+
+enum ManifestContent {
+    /// A single-file manifest, already built.
+    Model(Model),
+    /// One `.tf` file; the files of a directory make one module.
+    Terraform(Node),
 }
 
 impl Scanner {
     pub fn new(rules: &RuleSet, max_file_size: u64) -> Self {
-        Self { secrets: SecretEngine::new(rules), max_file_size }
+        let model_rules = rules
+            .rules()
+            .iter()
+            .filter_map(|r| match &r.compiled {
+                Compiled::Model(m) => Some((r.clone(), m.clone())),
+                Compiled::Secret(_) => None,
+            })
+            .collect();
+        Self { secrets: SecretEngine::new(rules), model_rules, max_file_size }
     }
 
     /// Scans `inputs` (in parallel on the current rayon pool) into one sorted report.
     pub fn scan_inputs(&self, inputs: &[Input]) -> Report {
         let outcomes: Vec<FileOutcome> = inputs.par_iter().map(|i| self.scan_one(i)).collect();
         let mut report = Report::default();
+        let mut manifests = Vec::new();
         for o in outcomes {
             report.stats.files_scanned += u64::from(o.scanned);
             report.stats.bytes_scanned += o.bytes;
             report.findings.extend(o.findings);
             report.notifications.extend(o.notifications);
+            manifests.extend(o.manifest);
         }
+        report.findings.extend(self.model_findings(manifests));
         report.stats.files_skipped = report.notifications.iter().filter(|n| n.skipped).count() as u64;
         report.sort();
         report
+    }
+
+    /// Builds the models (Terraform modules from their directories' files), runs the model
+    /// rules on them, and gives each finding its redacted source line.
+    fn model_findings(&self, manifests: Vec<ManifestFile>) -> Vec<Finding> {
+        if manifests.is_empty() || self.model_rules.is_empty() {
+            return Vec::new();
+        }
+        let mut texts: HashMap<String, ManifestText> = HashMap::new();
+        let mut models = Vec::new();
+        let mut modules: BTreeMap<String, Vec<(String, Node)>> = BTreeMap::new();
+        for m in manifests {
+            texts.insert(m.path.clone(), ManifestText { text: m.text, hits: m.hits });
+            match m.content {
+                ManifestContent::Model(model) => models.push(model),
+                ManifestContent::Terraform(node) => {
+                    let dir = m.path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+                    modules.entry(dir).or_default().push((m.path, node));
+                }
+            }
+        }
+        models.extend(modules.values().map(|files| frontend::terraform::build(files)));
+        let mut findings: Vec<Finding> = models
+            .par_iter()
+            .flat_map_iter(|model| {
+                let ctx = Context::new(model);
+                self.model_rules.iter().flat_map(move |(rule, m)| m.evaluate(rule, &ctx)).collect::<Vec<_>>()
+            })
+            .collect();
+        for f in &mut findings {
+            if let Some(ManifestText { text, hits }) = texts.get(&f.location.path) {
+                let index = LineIndex::new(text);
+                let line = index.line_range(text, f.location.span.start.line);
+                let hits: Vec<SecretHit> = hits.iter().map(|r| SecretHit { rule: 0, secret: r.clone() }).collect();
+                f.snippet = snippet(text, line, &hits);
+            }
+        }
+        findings
+    }
+
+    /// Parses a YAML/JSON/HCL file that may be a manifest. Parse errors are reported only for
+    /// files that look like manifests.
+    fn load_manifest(&self, path: &str, text: &[u8], out: &mut FileOutcome) -> Option<ManifestContent> {
+        if self.model_rules.is_empty() {
+            return None;
+        }
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        let kind = match ext.as_str() {
+            "yml" | "yaml" | "template" => "YAML",
+            "json" => "JSON",
+            "tf" => "HCL",
+            _ => return None,
+        };
+        if kind != "HCL" && !frontend::may_be_manifest(text) {
+            return None;
+        }
+        let report = |out: &mut FileOutcome, line: u32, column: u32, message: String| {
+            out.notifications.push(Notification::at(Level::Warning, "parse-error", path, line, column, &message));
+        };
+        let Ok(text) = std::str::from_utf8(text) else {
+            report(out, 1, 1, format!("not valid UTF-8; read as text for secrets only, not as {kind}"));
+            return None;
+        };
+        let parsed = match kind {
+            "YAML" => {
+                loader::yaml::parse(text).map(|mut docs| if docs.is_empty() { None } else { Some(docs.swap_remove(0)) })
+            }
+            "JSON" => loader::json::parse(text).map(Some),
+            _ => loader::hcl::parse(text).map(Some),
+        };
+        match parsed {
+            Ok(Some(doc)) if kind == "HCL" => Some(ManifestContent::Terraform(doc)),
+            Ok(Some(doc)) => {
+                frontend::detect(&doc).map(|format| ManifestContent::Model(frontend::build(&doc, path, format)))
+            }
+            Ok(None) => None,
+            Err(e) => {
+                // Only files that are manifests by name or content are worth a warning; a broken
+                // YAML file that merely mentions "provider" is not ours to judge.
+                let manifest_like = kind == "HCL"
+                    || name.starts_with("serverless.")
+                    || name.starts_with("template.")
+                    || name.ends_with(".template.json")
+                    || text.contains("AWSTemplateFormatVersion")
+                    || text.contains("AWS::Serverless");
+                if manifest_like {
+                    report(
+                        out,
+                        e.line,
+                        e.column,
+                        format!(
+                            "could not parse {kind}: {}; model rules skipped this file (secrets were checked)",
+                            e.message
+                        ),
+                    );
+                }
+                None
+            }
+        }
     }
 
     fn scan_one(&self, input: &Input) -> FileOutcome {
@@ -130,9 +272,17 @@ impl Scanner {
         }
         out.scanned = true;
         out.bytes = bytes.len() as u64;
-        let hits = self.secrets.scan(display, &bytes);
+        let hits = prefer_specific(&self.secrets, self.secrets.scan(display, &bytes));
+        if let Some(content) = self.load_manifest(display, &bytes, &mut out) {
+            out.manifest = Some(ManifestFile {
+                path: display.to_string(),
+                text: Arc::new(bytes.to_vec()),
+                hits: hits.iter().map(|h| h.secret.clone()).collect(),
+                content,
+            });
+        }
         if !hits.is_empty() {
-            out.findings = self.secret_findings(display, &bytes, prefer_specific(&self.secrets, hits));
+            out.findings = self.secret_findings(display, &bytes, hits);
         }
         out
     }
@@ -234,6 +384,7 @@ struct FileOutcome {
     bytes: u64,
     findings: Vec<Finding>,
     notifications: Vec<Notification>,
+    manifest: Option<ManifestFile>,
 }
 
 /// Scans the paths of `opts` with `rules`.

@@ -1,6 +1,7 @@
 //! Structured files (YAML, JSON; HCL later) loaded into one tree type whose every node knows
 //! its span, so that frontends and rules can point at the exact line of any value.
 
+pub mod hcl;
 pub mod json;
 pub mod yaml;
 

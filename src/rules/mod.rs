@@ -1,6 +1,7 @@
 //! Rules as data: loading built-in and user rule files, validating them (with file:line
 //! errors), selecting with `--only`/`--skip`, and running their own examples.
 
+pub mod model_matcher;
 pub mod schema;
 pub mod selftest;
 
@@ -37,6 +38,7 @@ pub enum RuleError {
 #[derive(Debug, Clone)]
 pub enum Compiled {
     Secret(Arc<CompiledSecret>),
+    Model(Arc<model_matcher::CompiledModel>),
 }
 
 #[derive(Debug, Clone)]
@@ -244,6 +246,16 @@ pub fn parse_rule(origin: &str, text: &str, builtin: bool) -> Result<Rule, RuleE
             Compiled::Secret(Arc::new(
                 CompiledSecret::compile(s)
                     .map_err(|(field, m)| invalid(node.and_then(|n| n.get(field)).or(node), m))?,
+            ))
+        }
+        MatcherSpec::Model(m) => {
+            if spec.id.starts_with("secret-") {
+                return Err(invalid(at("matcher"), "`secret-` rules use secret matchers".into()));
+            }
+            let node = doc.path(&["matcher", "model"]);
+            Compiled::Model(Arc::new(
+                model_matcher::CompiledModel::compile(m)
+                    .map_err(|(field, msg)| invalid(node.and_then(|n| n.get(field)).or(node), msg))?,
             ))
         }
     };

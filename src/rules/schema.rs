@@ -52,6 +52,7 @@ impl Precision {
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum MatcherSpec {
     Secret(SecretSpec),
+    Model(super::model_matcher::ModelSpec),
 }
 
 /// A secret pattern: keywords gate the regex, which must capture the secret.

@@ -146,9 +146,9 @@ impl SecretEngine {
         let rules: Vec<(Rule, Arc<CompiledSecret>)> = rules
             .rules()
             .iter()
-            .map(|r| {
-                let Compiled::Secret(c) = &r.compiled;
-                (r.clone(), c.clone())
+            .filter_map(|r| match &r.compiled {
+                Compiled::Secret(c) => Some((r.clone(), c.clone())),
+                Compiled::Model(_) => None,
             })
             .collect();
         let mut index: HashMap<String, usize> = HashMap::new();

@@ -1,0 +1,584 @@
+//! Entities and their fields: what model rules can test. Each field is computed here, in Rust,
+//! from the model and the derived IAM facts, so rule files only name fields and values. The
+//! registry below is the single source of the field list: rule validation and
+//! docs/model-fields.md are generated from it.
+
+use crate::iam::analysis::{self, StatementFacts, is_wildcard_resource};
+use crate::model::{Effect, Loc, Model, Origin, PolicyKind, RoleKind, Statement, Val};
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntityKind {
+    Statement,
+    Role,
+    ManagedPolicy,
+    SamTemplate,
+}
+
+impl EntityKind {
+    pub const ALL: [EntityKind; 4] =
+        [EntityKind::Statement, EntityKind::Role, EntityKind::ManagedPolicy, EntityKind::SamTemplate];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            EntityKind::Statement => "statement",
+            EntityKind::Role => "role",
+            EntityKind::ManagedPolicy => "managed_policy",
+            EntityKind::SamTemplate => "sam_template",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    pub fn doc(self) -> &'static str {
+        match self {
+            EntityKind::Statement => {
+                "An IAM policy statement: identity (role, user, group, managed policy), trust (who may assume a role) or resource policy; inline, from an AWS managed policy, or from a SAM policy template."
+            }
+            EntityKind::Role => "An execution role (or user / group) with the functions that run with it.",
+            EntityKind::ManagedPolicy => "A managed policy attached by name or ARN.",
+            EntityKind::SamTemplate => "A SAM policy template used in a function's `Policies`.",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Bool,
+    Number,
+    Text,
+    List,
+}
+
+impl FieldType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::Bool => "bool",
+            FieldType::Number => "number",
+            FieldType::Text => "text",
+            FieldType::List => "list",
+        }
+    }
+}
+
+/// (entity, field, type, description)
+pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
+    // statement
+    (EntityKind::Statement, "effect", FieldType::Text, "`Allow`, `Deny`, or empty when missing or unresolved"),
+    (EntityKind::Statement, "kind", FieldType::Text, "`identity`, `trust` or `resource`"),
+    (
+        EntityKind::Statement,
+        "origin",
+        FieldType::Text,
+        "`inline` (written in the manifest), `aws-managed` or `sam-template`",
+    ),
+    (
+        EntityKind::Statement,
+        "format",
+        FieldType::Text,
+        "the manifest format: `serverless`, `sam`, `cloudformation`, `terraform`, `policy-document`",
+    ),
+    (
+        EntityKind::Statement,
+        "owner",
+        FieldType::Text,
+        "what the statement belongs to, for messages (`role LambdaRole (policy p)`)",
+    ),
+    (
+        EntityKind::Statement,
+        "actions",
+        FieldType::List,
+        "the `Action` values as written (unresolved ones as their expression)",
+    ),
+    (EntityKind::Statement, "resources", FieldType::List, "the `Resource` values as written"),
+    (EntityKind::Statement, "principals", FieldType::List, "the `Principal` values, as `KIND:value`"),
+    (
+        EntityKind::Statement,
+        "not_action",
+        FieldType::List,
+        "the `NotAction` values (non-empty when the statement uses NotAction)",
+    ),
+    (
+        EntityKind::Statement,
+        "not_resource",
+        FieldType::List,
+        "the `NotResource` values (non-empty when the statement uses NotResource)",
+    ),
+    (EntityKind::Statement, "has_condition", FieldType::Bool, "the statement has a `Condition`"),
+    (EntityKind::Statement, "action_wildcard", FieldType::List, "`*` / `*:*` actions of an Allow identity statement"),
+    (EntityKind::Statement, "service_wildcards", FieldType::List, "`service:*` actions of an Allow identity statement"),
+    (
+        EntityKind::Statement,
+        "resource_wildcard",
+        FieldType::List,
+        "`*` resources (or all-wildcard ARNs) of an Allow identity statement",
+    ),
+    (
+        EntityKind::Statement,
+        "mutating_on_wildcard",
+        FieldType::List,
+        "Write and Permissions-management actions (wildcards expanded against the IAM catalog) granted on `*`, except the few AWS only grants on `*`",
+    ),
+    (
+        EntityKind::Statement,
+        "sensitive_on_wildcard",
+        FieldType::List,
+        "secret- and data-reading actions (`secretsmanager:GetSecretValue`, `kms:Decrypt`, `ssm:GetParameter*`, `s3:GetObject`, …) granted on `*`",
+    ),
+    (
+        EntityKind::Statement,
+        "escalation",
+        FieldType::List,
+        "privilege-escalation actions granted, directly or through wildcards, and `iam:PassRole` paired with a service that runs code with the passed role",
+    ),
+    (
+        EntityKind::Statement,
+        "any_principal",
+        FieldType::List,
+        "principals that are anyone (`*`, `AWS: *`, an ARN with no account) in an Allow trust or resource statement with no condition that restricts them",
+    ),
+    (
+        EntityKind::Statement,
+        "unguarded_accounts",
+        FieldType::List,
+        "accounts a trust policy lets assume the role without `sts:ExternalId` or MFA conditions",
+    ),
+    (EntityKind::Statement, "functions", FieldType::List, "functions that receive the statement (through their role)"),
+    (EntityKind::Statement, "function_count", FieldType::Number, "how many functions receive it"),
+    (
+        EntityKind::Statement,
+        "subject",
+        FieldType::Text,
+        "who gets the permission, for messages: the functions and their role, or the owner",
+    ),
+    // role
+    (EntityKind::Role, "name", FieldType::Text, "the role's name (logical id, resource address, ARN)"),
+    (EntityKind::Role, "noun", FieldType::Text, "`role`, `user` or `group`"),
+    (
+        EntityKind::Role,
+        "kind",
+        FieldType::Text,
+        "`defined`, `serverless-default` (the role the Serverless Framework shares between functions), `sam-generated` or `external`",
+    ),
+    (EntityKind::Role, "format", FieldType::Text, "the manifest format"),
+    (EntityKind::Role, "functions", FieldType::List, "functions that run with this role"),
+    (EntityKind::Role, "function_count", FieldType::Number, "how many functions run with it"),
+    (
+        EntityKind::Role,
+        "permissions",
+        FieldType::List,
+        "the actions its Allow identity statements grant (inline and managed), as written",
+    ),
+    (EntityKind::Role, "subject", FieldType::Text, "the role, for messages"),
+    // managed policy
+    (EntityKind::ManagedPolicy, "name", FieldType::Text, "the AWS managed policy's name, or the reference as written"),
+    (EntityKind::ManagedPolicy, "aws", FieldType::Bool, "the reference is an AWS managed policy slsguard knows"),
+    (
+        EntityKind::ManagedPolicy,
+        "admin",
+        FieldType::List,
+        "why the policy amounts to administrator access (every action on every resource, NotAction on `*`, or `iam:*` on `*`)",
+    ),
+    (
+        EntityKind::ManagedPolicy,
+        "full_access_services",
+        FieldType::List,
+        "services the policy grants `service:*` on `*` without condition",
+    ),
+    (EntityKind::ManagedPolicy, "roles", FieldType::List, "roles it is attached to"),
+    (EntityKind::ManagedPolicy, "functions", FieldType::List, "functions that receive it"),
+    (EntityKind::ManagedPolicy, "function_count", FieldType::Number, "how many functions receive it"),
+    (EntityKind::ManagedPolicy, "format", FieldType::Text, "the manifest format"),
+    (EntityKind::ManagedPolicy, "subject", FieldType::Text, "who gets the policy, for messages"),
+    // SAM template
+    (EntityKind::SamTemplate, "name", FieldType::Text, "the template's name (`S3CrudPolicy`)"),
+    (EntityKind::SamTemplate, "parameters", FieldType::List, "its parameters, as `Name: value`"),
+    (
+        EntityKind::SamTemplate,
+        "wildcard_parameters",
+        FieldType::List,
+        "parameters given `*` (or a value containing `*`), which widen the template to every resource of its kind",
+    ),
+    (
+        EntityKind::SamTemplate,
+        "mutating_on_wildcard",
+        FieldType::List,
+        "Write and Permissions-management actions the expanded template grants on `*` without condition",
+    ),
+    (EntityKind::SamTemplate, "functions", FieldType::List, "functions that use the template"),
+    (EntityKind::SamTemplate, "subject", FieldType::Text, "who gets the template's permissions, for messages"),
+];
+
+pub fn field_type(entity: EntityKind, name: &str) -> Option<FieldType> {
+    FIELDS.iter().find(|(e, n, _, _)| *e == entity && *n == name).map(|f| f.2)
+}
+
+pub fn field_names(entity: EntityKind) -> Vec<&'static str> {
+    FIELDS.iter().filter(|f| f.0 == entity).map(|f| f.1).collect()
+}
+
+/// A field's value; list items carry where they were written, when known.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    Bool(bool),
+    Number(i64),
+    Text(String),
+    List(Vec<(String, Option<Loc>)>),
+}
+
+impl FieldValue {
+    pub fn truthy(&self) -> bool {
+        match self {
+            FieldValue::Bool(b) => *b,
+            FieldValue::Number(n) => *n != 0,
+            FieldValue::Text(s) => !s.is_empty(),
+            FieldValue::List(l) => !l.is_empty(),
+        }
+    }
+
+    /// Text for messages: lists as `a`, `b` and N more.
+    pub fn render(&self) -> String {
+        match self {
+            FieldValue::Bool(b) => b.to_string(),
+            FieldValue::Number(n) => n.to_string(),
+            FieldValue::Text(s) => s.clone(),
+            FieldValue::List(items) => {
+                const SHOWN: usize = 6;
+                let mut parts: Vec<String> = items.iter().take(SHOWN).map(|(s, _)| format!("`{s}`")).collect();
+                if items.len() > SHOWN {
+                    parts.push(format!("and {} more", items.len() - SHOWN));
+                }
+                parts.join(", ")
+            }
+        }
+    }
+
+    pub fn first_loc(&self) -> Option<Loc> {
+        match self {
+            FieldValue::List(items) => items.iter().find_map(|(_, l)| *l),
+            _ => None,
+        }
+    }
+}
+
+/// Everything the fields of one model's entities are computed from.
+pub struct Context<'m> {
+    pub model: &'m Model,
+    pub facts: Vec<StatementFacts>,
+}
+
+impl<'m> Context<'m> {
+    pub fn new(model: &'m Model) -> Self {
+        Self { model, facts: analysis::analyze(model) }
+    }
+
+    pub fn count(&self, kind: EntityKind) -> usize {
+        match kind {
+            EntityKind::Statement => self.model.statements.len(),
+            EntityKind::Role => self.model.roles.len(),
+            EntityKind::ManagedPolicy => self.model.managed_policies.len(),
+            EntityKind::SamTemplate => self.model.sam_templates.len(),
+        }
+    }
+
+    /// Where entity `i` is written.
+    pub fn loc(&self, kind: EntityKind, i: usize) -> Loc {
+        let m = self.model;
+        match kind {
+            EntityKind::Statement => m.statements[i].loc,
+            EntityKind::Role => m.roles[i].loc,
+            EntityKind::ManagedPolicy => m.managed_policies[i].reference.loc(),
+            EntityKind::SamTemplate => m.sam_templates[i].loc,
+        }
+    }
+
+    /// The roles whose functions receive entity `i`.
+    pub fn roles_of(&self, kind: EntityKind, i: usize) -> Vec<usize> {
+        let m = self.model;
+        match kind {
+            EntityKind::Statement => m.statements[i].roles.clone(),
+            EntityKind::Role => vec![i],
+            EntityKind::ManagedPolicy => m.managed_policies[i].roles.clone(),
+            EntityKind::SamTemplate => m.sam_templates[i].roles.clone(),
+        }
+    }
+
+    /// A stable identity for fingerprints: what the entity is, never where.
+    pub fn identity(&self, kind: EntityKind, i: usize) -> String {
+        let m = self.model;
+        let join = |v: &[Val]| v.iter().map(Val::display).collect::<Vec<_>>().join(",");
+        match kind {
+            EntityKind::Statement => {
+                let s = &m.statements[i];
+                let p: Vec<String> = s.principals.iter().map(|p| format!("{}:{}", p.kind, p.value.display())).collect();
+                format!(
+                    "{}|{:?}|{}|{}|{}|{}|{}",
+                    s.owner,
+                    s.effect,
+                    join(&s.actions),
+                    join(&s.not_actions),
+                    join(&s.resources),
+                    join(&s.not_resources),
+                    p.join(",")
+                )
+            }
+            EntityKind::Role => m.roles[i].name.clone(),
+            EntityKind::ManagedPolicy => format!(
+                "{}|{}",
+                m.managed_policies[i].reference.display(),
+                self.role_names(&m.managed_policies[i].roles).join(",")
+            ),
+            EntityKind::SamTemplate => {
+                let t = &m.sam_templates[i];
+                let p: Vec<String> = t.parameters.iter().map(|(k, v)| format!("{k}={}", v.display())).collect();
+                format!("{}|{}|{}", t.name, p.join(","), self.role_names(&t.roles).join(","))
+            }
+        }
+    }
+
+    fn role_names(&self, roles: &[usize]) -> Vec<String> {
+        roles.iter().filter_map(|r| self.model.roles.get(*r)).map(|r| r.name.clone()).collect()
+    }
+
+    fn functions(&self, roles: &[usize]) -> FieldValue {
+        FieldValue::List(
+            self.model
+                .functions_of(roles)
+                .into_iter()
+                .map(|f| (self.model.functions[f].name.clone(), Some(self.model.functions[f].loc)))
+                .collect(),
+        )
+    }
+
+    /// "functions `a`, `b` (role `R`)" or, with no function, `fallback`.
+    fn subject(&self, roles: &[usize], fallback: &str) -> String {
+        let funcs = self.model.functions_of(roles);
+        let names: Vec<String> = funcs.iter().map(|f| format!("`{}`", self.model.functions[*f].name)).collect();
+        let role_names: Vec<String> = roles
+            .iter()
+            .filter_map(|r| self.model.roles.get(*r))
+            .filter(|r| r.kind != RoleKind::SamGenerated)
+            .map(|r| format!("{} `{}`", r.noun, r.name))
+            .collect();
+        match (names.len(), role_names.is_empty()) {
+            (0, true) => fallback.to_string(),
+            (0, false) => format!("{} (used by no function here)", role_names.join(", ")),
+            (n, no_roles) => {
+                let what = if n == 1 { "function" } else { "functions" };
+                let shown = if names.len() > 8 {
+                    format!("{} and {} more", names[..8].join(", "), names.len() - 8)
+                } else {
+                    names.join(", ")
+                };
+                if no_roles { format!("{what} {shown}") } else { format!("{what} {shown} ({})", role_names.join(", ")) }
+            }
+        }
+    }
+
+    /// The value of field `name` of entity `i` (names are checked when rules load).
+    pub fn field(&self, kind: EntityKind, i: usize, name: &str) -> FieldValue {
+        match kind {
+            EntityKind::Statement => self.statement_field(i, name),
+            EntityKind::Role => self.role_field(i, name),
+            EntityKind::ManagedPolicy => self.managed_field(i, name),
+            EntityKind::SamTemplate => self.template_field(i, name),
+        }
+    }
+
+    fn statement_field(&self, i: usize, name: &str) -> FieldValue {
+        let s: &Statement = &self.model.statements[i];
+        let f = &self.facts[i];
+        let vals = |v: &[Val]| FieldValue::List(v.iter().map(|x| (x.display().to_string(), Some(x.loc()))).collect());
+        let pairs = |v: &[(String, Loc)]| FieldValue::List(v.iter().map(|(t, l)| (t.clone(), Some(*l))).collect());
+        let locs = |v: &[Loc], text: &str| FieldValue::List(v.iter().map(|l| (text.to_string(), Some(*l))).collect());
+        match name {
+            "effect" => FieldValue::Text(match s.effect {
+                Some(Effect::Allow) => "Allow".into(),
+                Some(Effect::Deny) => "Deny".into(),
+                None => String::new(),
+            }),
+            "kind" => FieldValue::Text(
+                match s.kind {
+                    PolicyKind::Identity => "identity",
+                    PolicyKind::Trust => "trust",
+                    PolicyKind::Resource => "resource",
+                }
+                .into(),
+            ),
+            "origin" => FieldValue::Text(
+                match s.origin {
+                    Origin::Inline => "inline",
+                    Origin::AwsManaged { .. } => "aws-managed",
+                    Origin::SamTemplate { .. } => "sam-template",
+                }
+                .into(),
+            ),
+            "format" => FieldValue::Text(self.model.format.as_str().into()),
+            "owner" => FieldValue::Text(s.owner.clone()),
+            "actions" => vals(&s.actions),
+            "resources" => vals(&s.resources),
+            "principals" => FieldValue::List(
+                s.principals
+                    .iter()
+                    .map(|p| (format!("{}:{}", p.kind, p.value.display()), Some(p.value.loc())))
+                    .collect(),
+            ),
+            "not_action" => match s.not_action_loc {
+                Some(l) if s.not_actions.is_empty() => FieldValue::List(vec![("NotAction".into(), Some(l))]),
+                _ => vals(&s.not_actions),
+            },
+            "not_resource" => match s.not_resource_loc {
+                Some(l) if s.not_resources.is_empty() => FieldValue::List(vec![("NotResource".into(), Some(l))]),
+                _ => vals(&s.not_resources),
+            },
+            "has_condition" => FieldValue::Bool(!s.conditions.is_empty()),
+            "action_wildcard" => locs(&f.action_wildcard, "*"),
+            "service_wildcards" => {
+                FieldValue::List(f.service_wildcards.iter().map(|(svc, l)| (format!("{svc}:*"), Some(*l))).collect())
+            }
+            "resource_wildcard" => locs(&f.resource_wildcard, "*"),
+            "mutating_on_wildcard" => pairs(&f.mutating_on_wildcard),
+            "sensitive_on_wildcard" => pairs(&f.sensitive_on_wildcard),
+            "escalation" => pairs(&f.escalation),
+            "any_principal" => pairs(&f.any_principal),
+            "unguarded_accounts" => pairs(&f.unguarded_accounts),
+            "functions" => self.functions(&s.roles),
+            "function_count" => FieldValue::Number(self.model.functions_of(&s.roles).len() as i64),
+            "subject" => FieldValue::Text(self.subject(&s.roles, &s.owner)),
+            _ => FieldValue::Bool(false),
+        }
+    }
+
+    fn role_field(&self, i: usize, name: &str) -> FieldValue {
+        let r = &self.model.roles[i];
+        match name {
+            "name" => FieldValue::Text(r.name.clone()),
+            "noun" => FieldValue::Text(r.noun.into()),
+            "kind" => FieldValue::Text(
+                match r.kind {
+                    RoleKind::Defined => "defined",
+                    RoleKind::ServerlessDefault => "serverless-default",
+                    RoleKind::SamGenerated => "sam-generated",
+                    RoleKind::External => "external",
+                }
+                .into(),
+            ),
+            "format" => FieldValue::Text(self.model.format.as_str().into()),
+            "functions" => self.functions(&[i]),
+            "function_count" => FieldValue::Number(r.functions.len() as i64),
+            "permissions" => {
+                let mut seen = BTreeSet::new();
+                for s in self.model.statements.iter().filter(|s| {
+                    s.kind == PolicyKind::Identity && s.effect == Some(Effect::Allow) && s.roles.contains(&i)
+                }) {
+                    let on = if s.resources.iter().any(is_wildcard_resource) { " on *" } else { "" };
+                    for a in &s.actions {
+                        seen.insert(format!("{}{on}", a.display()));
+                    }
+                    if s.not_action_loc.is_some() {
+                        seen.insert(format!(
+                            "everything but {}",
+                            s.not_actions.iter().map(Val::display).collect::<Vec<_>>().join(", ")
+                        ));
+                    }
+                }
+                FieldValue::List(seen.into_iter().map(|s| (s, None)).collect())
+            }
+            "subject" => FieldValue::Text(format!("{} `{}`", r.noun, r.name)),
+            _ => FieldValue::Bool(false),
+        }
+    }
+
+    fn managed_field(&self, i: usize, name: &str) -> FieldValue {
+        let a = &self.model.managed_policies[i];
+        let loc = a.reference.loc();
+        let policy = a.aws_name.as_deref().and_then(|n| crate::iam::managed::lookup(n)).map(|p| p.1);
+        match name {
+            "name" => FieldValue::Text(a.aws_name.clone().unwrap_or_else(|| a.reference.display().to_string())),
+            "aws" => FieldValue::Bool(a.aws_name.is_some()),
+            "admin" => {
+                let mut why = Vec::new();
+                for s in policy.map(|p| p.statements.as_slice()).unwrap_or(&[]) {
+                    if !s.effect.eq_ignore_ascii_case("allow") || s.condition.is_some() {
+                        continue;
+                    }
+                    let on_all = s.resources.as_ref().is_some_and(|r| r.iter().any(|x| x == "*"));
+                    let acts = s.actions.as_deref().unwrap_or(&[]);
+                    if on_all && acts.iter().any(|x| x == "*" || x == "*:*") {
+                        why.push(("every action on every resource".to_string(), Some(loc)));
+                    } else if on_all && s.not_actions.is_some() {
+                        why.push((
+                            format!(
+                                "every action but {} on every resource",
+                                s.not_actions.as_deref().unwrap_or(&[]).join(", ")
+                            ),
+                            Some(loc),
+                        ));
+                    } else if on_all && acts.iter().any(|x| x.eq_ignore_ascii_case("iam:*")) {
+                        why.push(("iam:* on every resource (it can grant itself anything)".to_string(), Some(loc)));
+                    }
+                }
+                FieldValue::List(why)
+            }
+            "full_access_services" => {
+                let mut svcs = BTreeSet::new();
+                for s in policy.map(|p| p.statements.as_slice()).unwrap_or(&[]) {
+                    if !s.effect.eq_ignore_ascii_case("allow") || s.condition.is_some() {
+                        continue;
+                    }
+                    if !s.resources.as_ref().is_some_and(|r| r.iter().any(|x| x == "*")) {
+                        continue;
+                    }
+                    for act in s.actions.as_deref().unwrap_or(&[]) {
+                        if let Some((svc, "*")) = act.split_once(':') {
+                            if svc != "*" {
+                                svcs.insert(svc.to_ascii_lowercase());
+                            }
+                        }
+                    }
+                }
+                FieldValue::List(svcs.into_iter().map(|s| (s, Some(loc))).collect())
+            }
+            "roles" => FieldValue::List(self.role_names(&a.roles).into_iter().map(|n| (n, None)).collect()),
+            "functions" => self.functions(&a.roles),
+            "function_count" => FieldValue::Number(self.model.functions_of(&a.roles).len() as i64),
+            "format" => FieldValue::Text(self.model.format.as_str().into()),
+            "subject" => FieldValue::Text(self.subject(&a.roles, "no role here")),
+            _ => FieldValue::Bool(false),
+        }
+    }
+
+    fn template_field(&self, i: usize, name: &str) -> FieldValue {
+        let t = &self.model.sam_templates[i];
+        match name {
+            "name" => FieldValue::Text(t.name.clone()),
+            "parameters" => FieldValue::List(
+                t.parameters.iter().map(|(k, v)| (format!("{k}: {}", v.display()), Some(v.loc()))).collect(),
+            ),
+            "wildcard_parameters" => FieldValue::List(
+                t.parameters
+                    .iter()
+                    .filter(|(_, v)| v.known().is_some_and(|x| x.contains('*')))
+                    .map(|(k, v)| (format!("{k}: {}", v.display()), Some(v.loc())))
+                    .collect(),
+            ),
+            "mutating_on_wildcard" => {
+                let mut out = Vec::new();
+                for (si, s) in self.model.statements.iter().enumerate() {
+                    if matches!(&s.origin, Origin::SamTemplate { name } if *name == t.name)
+                        && s.loc == t.loc
+                        && s.conditions.is_empty()
+                    {
+                        out.extend(self.facts[si].mutating_on_wildcard.iter().map(|(a, l)| (a.clone(), Some(*l))));
+                    }
+                }
+                FieldValue::List(out)
+            }
+            "functions" => self.functions(&t.roles),
+            "subject" => FieldValue::Text(self.subject(&t.roles, "no function here")),
+            _ => FieldValue::Bool(false),
+        }
+    }
+}

@@ -1,0 +1,370 @@
+//! CloudFormation templates (YAML or JSON, CDK output included) and SAM templates (a superset)
+//! into the model: roles with their trust, inline and managed policies; standalone and managed
+//! policies with what they attach to; users and groups; functions with their role (SAM creates
+//! one role per function from its `Policies`, with policy templates expanded); resource policies.
+
+use super::policy_document::{self, Owner};
+use super::values::Resolver;
+use crate::iam::{managed, sam_templates};
+use crate::loader::{Node, Value};
+use crate::model::{
+    FileId, Function, Loc, ManagedPolicyAttachment, Model, Origin, PolicyKind, RoleId, RoleKind, SamTemplateUse, Val,
+};
+use std::collections::HashMap;
+
+pub const SAM_TRANSFORM: &str = "AWS::Serverless-2016-10-31";
+
+/// True when the document declares the SAM transform.
+pub fn is_sam(doc: &Node) -> bool {
+    doc.get("Transform").is_some_and(|t| t.one_or_many().iter().any(|n| n.as_str() == Some(SAM_TRANSFORM)))
+}
+
+/// Builds the resources of one template into `model` (which may already hold other entities, as
+/// for a serverless.yml's `resources`).
+pub struct Builder<'m> {
+    pub model: &'m mut Model,
+    pub res: Resolver,
+    /// Logical id → principal (role, user, group) defined in the template.
+    pub principals: HashMap<String, RoleId>,
+    /// Logical id → function index.
+    pub functions: HashMap<String, usize>,
+}
+
+impl<'m> Builder<'m> {
+    pub fn new(model: &'m mut Model, file: FileId) -> Self {
+        Self { model, res: Resolver::new(file), principals: HashMap::new(), functions: HashMap::new() }
+    }
+
+    /// Adds every resource of a `Resources` mapping. `globals` is SAM's `Globals` section.
+    pub fn add_resources(&mut self, resources: &Node, globals: Option<&Node>) {
+        let Some(entries) = resources.as_map() else { return };
+        // Principals first, so that policies and functions can point at them.
+        for e in entries {
+            let (ty, loc) = (resource_type(&e.value), Loc::new(self.res.file, e.key_span));
+            let noun = match ty {
+                "AWS::IAM::Role" => "role",
+                "AWS::IAM::User" => "user",
+                "AWS::IAM::Group" => "group",
+                _ => continue,
+            };
+            let id = self.model.add_principal(noun, e.key.clone(), loc, RoleKind::Defined);
+            self.principals.insert(e.key.clone(), id);
+        }
+        for e in entries {
+            let props = e.value.get("Properties");
+            let key_loc = Loc::new(self.res.file, e.key_span);
+            match resource_type(&e.value) {
+                "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => {
+                    if let (Some(p), Some(&id)) = (props, self.principals.get(&e.key)) {
+                        self.principal_policies(&e.key, id, p);
+                    }
+                }
+                "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
+                    if let Some(p) = props {
+                        self.standalone_policy(&e.key, p);
+                    }
+                }
+                "AWS::Lambda::Function" => {
+                    let f = self.function(&e.key, key_loc, props, false);
+                    self.functions.insert(e.key.clone(), f);
+                }
+                "AWS::Serverless::Function" => {
+                    let merged;
+                    let props = match (props, globals.and_then(|g| g.get("Function"))) {
+                        (Some(p), Some(g)) => {
+                            merged = merge_globals(p, g);
+                            Some(&merged)
+                        }
+                        (p, Some(g)) => Some(g).filter(|_| p.is_none()),
+                        (p, None) => p,
+                    };
+                    let f = self.function(&e.key, key_loc, props, true);
+                    self.functions.insert(e.key.clone(), f);
+                }
+                "AWS::S3::BucketPolicy" | "AWS::SQS::QueuePolicy" | "AWS::SNS::TopicPolicy" => {
+                    if let Some(doc) = props.and_then(|p| p.get("PolicyDocument")) {
+                        let owner = Owner {
+                            kind: PolicyKind::Resource,
+                            origin: Origin::Inline,
+                            roles: Vec::new(),
+                            name: format!("resource policy {}", e.key),
+                        };
+                        self.model.statements.extend(policy_document::statements(doc, &self.res, &owner));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A principal's trust policy, inline policies and managed policy ARNs.
+    fn principal_policies(&mut self, name: &str, id: RoleId, props: &Node) {
+        let noun = self.model.roles[id].noun;
+        if let Some(trust) = props.get("AssumeRolePolicyDocument") {
+            let owner = Owner {
+                kind: PolicyKind::Trust,
+                origin: Origin::Inline,
+                roles: vec![id],
+                name: format!("{noun} {name}"),
+            };
+            self.model.statements.extend(policy_document::statements(trust, &self.res, &owner));
+        }
+        for p in props.get("Policies").map(Node::one_or_many).unwrap_or(&[]) {
+            if let Some(doc) = p.get("PolicyDocument") {
+                let pname = p.get("PolicyName").and_then(Node::scalar_text).map(|c| c.into_owned()).unwrap_or_default();
+                let owner = Owner {
+                    kind: PolicyKind::Identity,
+                    origin: Origin::Inline,
+                    roles: vec![id],
+                    name: if pname.is_empty() {
+                        format!("{noun} {name}")
+                    } else {
+                        format!("{noun} {name} (policy {pname})")
+                    },
+                };
+                self.model.statements.extend(policy_document::statements(doc, &self.res, &owner));
+            }
+        }
+        for arn in props.get("ManagedPolicyArns").map(|n| self.res.vals(n)).unwrap_or_default() {
+            self.attach_managed(arn, vec![id]);
+        }
+    }
+
+    /// A managed policy reference attached to `roles`: an AWS managed policy is expanded into its
+    /// statements; a policy defined in this template is attached by `standalone_policy`.
+    pub fn attach_managed(&mut self, reference: Val, roles: Vec<RoleId>) {
+        let aws = match &reference {
+            Val::Known(s, _) | Val::Partial(s, _) => managed::lookup(s),
+            Val::Unknown(..) => None,
+        };
+        if let Some((name, policy)) = aws {
+            let loc = reference.loc();
+            let owner = Owner {
+                kind: PolicyKind::Identity,
+                origin: Origin::AwsManaged { name: name.to_string() },
+                roles: roles.clone(),
+                name: format!("AWS managed policy {name}"),
+            };
+            for cs in &policy.statements {
+                let mut s = crate::model::Statement::new(loc, owner.kind, owner.origin.clone(), owner.name.clone());
+                s.roles = owner.roles.clone();
+                s.effect = Some(if cs.effect.eq_ignore_ascii_case("deny") {
+                    crate::model::Effect::Deny
+                } else {
+                    crate::model::Effect::Allow
+                });
+                let vals = |v: &Option<Vec<String>>| {
+                    v.iter().flatten().map(|x| Val::Known(x.clone(), loc)).collect::<Vec<_>>()
+                };
+                s.actions = vals(&cs.actions);
+                s.not_actions = vals(&cs.not_actions);
+                s.resources = vals(&cs.resources);
+                s.not_resources = vals(&cs.not_resources);
+                s.not_action_loc = cs.not_actions.as_ref().map(|_| loc);
+                s.not_resource_loc = cs.not_resources.as_ref().map(|_| loc);
+                if cs.condition.is_some() {
+                    // The condition's content is not kept; its presence narrows the statement.
+                    s.conditions.push(crate::model::Condition {
+                        operator: "?".into(),
+                        key: "?".into(),
+                        values: Vec::new(),
+                    });
+                }
+                self.model.statements.push(s);
+            }
+        }
+        self.model.managed_policies.push(ManagedPolicyAttachment {
+            roles,
+            aws_name: aws.map(|(n, _)| n.to_string()),
+            reference,
+        });
+    }
+
+    /// `AWS::IAM::Policy` / `AWS::IAM::ManagedPolicy`: its document, attached to the roles, users
+    /// and groups it names (and, for a managed policy, to roles whose `ManagedPolicyArns` refer to it).
+    fn standalone_policy(&mut self, name: &str, props: &Node) {
+        let mut roles = Vec::new();
+        let mut external = Vec::new();
+        for key in ["Roles", "Users", "Groups"] {
+            for n in props.get(key).map(Node::one_or_many).unwrap_or(&[]) {
+                match Resolver::referenced_resource(n).and_then(|r| self.principals.get(&r).copied()) {
+                    Some(id) => roles.push(id),
+                    None => external.push(self.res.val(n).display().to_string()),
+                }
+            }
+        }
+        let label = if roles.is_empty() && !external.is_empty() {
+            format!("policy {name} (attached to {})", external.join(", "))
+        } else {
+            format!("policy {name}")
+        };
+        if let Some(doc) = props.get("PolicyDocument") {
+            let owner = Owner { kind: PolicyKind::Identity, origin: Origin::Inline, roles, name: label };
+            self.model.statements.extend(policy_document::statements(doc, &self.res, &owner));
+        }
+    }
+
+    /// A Lambda function (`sam` for `AWS::Serverless::Function`, which gets a role of its own
+    /// when it names none): its role, runtime, handler and environment.
+    fn function(&mut self, name: &str, loc: Loc, props: Option<&Node>, sam: bool) -> usize {
+        let empty = Node::new(Default::default(), Value::Null);
+        let props = props.unwrap_or(&empty);
+        let role = match props.get("Role") {
+            Some(r) => Some(self.role_reference(r)),
+            None if sam => {
+                let id = self.model.add_role(format!("{name}Role"), loc, RoleKind::SamGenerated);
+                self.sam_policies(name, id, props);
+                Some(id)
+            }
+            None => None,
+        };
+        let environment = props
+            .path(&["Environment", "Variables"])
+            .and_then(Node::as_map)
+            .unwrap_or(&[])
+            .iter()
+            .map(|e| (e.key.clone(), self.res.val(&e.value)))
+            .collect();
+        self.model.functions.push(Function {
+            name: name.to_string(),
+            loc,
+            role,
+            runtime: props.get("Runtime").map(|n| self.res.val(n)),
+            handler: props.get("Handler").map(|n| self.res.val(n)),
+            environment,
+        });
+        self.model.functions.len() - 1
+    }
+
+    /// The role a `Role:` value names: a role of this template, or an external one.
+    pub fn role_reference(&mut self, node: &Node) -> RoleId {
+        if let Some(id) = Resolver::referenced_resource(node).and_then(|r| self.principals.get(&r).copied()) {
+            return id;
+        }
+        let v = self.res.val(node);
+        self.model.external_role(v.display(), v.loc())
+    }
+
+    /// SAM `Policies`: managed policy names/ARNs, inline documents, and policy templates.
+    fn sam_policies(&mut self, fname: &str, role: RoleId, props: &Node) {
+        for p in props.get("Policies").map(Node::one_or_many).unwrap_or(&[]) {
+            match &p.value {
+                Value::String(_) => {
+                    let v = self.res.val(p);
+                    // A bare name is an AWS managed policy name; SAM also accepts ARNs.
+                    self.attach_managed(v, vec![role]);
+                }
+                Value::Map(_) if p.get("Statement").is_some() => {
+                    let owner = Owner {
+                        kind: PolicyKind::Identity,
+                        origin: Origin::Inline,
+                        roles: vec![role],
+                        name: format!("function {fname} (inline policy)"),
+                    };
+                    self.model.statements.extend(policy_document::statements(p, &self.res, &owner));
+                }
+                Value::Map(entries) if entries.len() == 1 && sam_templates::is_template(&entries[0].key) => {
+                    let e = &entries[0];
+                    let tloc = Loc::new(self.res.file, e.key_span);
+                    let params = if e.value.as_map().is_some() {
+                        e.value.clone()
+                    } else {
+                        Node::new(e.value.span, Value::Map(Vec::new()))
+                    };
+                    if let Some(doc) = sam_templates::expand(&e.key, &params, e.key_span) {
+                        let owner = Owner {
+                            kind: PolicyKind::Identity,
+                            origin: Origin::SamTemplate { name: e.key.clone() },
+                            roles: vec![role],
+                            name: format!("SAM policy template {}", e.key),
+                        };
+                        let mut st = policy_document::statements(&doc, &self.res, &owner);
+                        for s in &mut st {
+                            s.loc = tloc;
+                        }
+                        self.model.statements.extend(st);
+                    }
+                    let parameters = params
+                        .as_map()
+                        .unwrap_or(&[])
+                        .iter()
+                        .map(|pe| (pe.key.clone(), self.res.val(&pe.value)))
+                        .collect();
+                    self.model.sam_templates.push(SamTemplateUse {
+                        roles: vec![role],
+                        name: e.key.clone(),
+                        loc: tloc,
+                        parameters,
+                    });
+                }
+                // `!Sub arn:…` or a template we do not know; `!Ref SomeManagedPolicy` is linked by
+                // `link_managed_policy_refs`.
+                Value::Map(_) if Resolver::referenced_resource(p).is_none() => {
+                    let v = self.res.val(p);
+                    self.attach_managed(v, vec![role]);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Attaches template-defined managed policies that roles name in `ManagedPolicyArns`
+    /// (`!Ref MyPolicy`): their statements gain those roles.
+    pub fn link_managed_policy_refs(&mut self, resources: &Node) {
+        let Some(entries) = resources.as_map() else { return };
+        for e in entries {
+            if resource_type(&e.value) != "AWS::IAM::Role" {
+                continue;
+            }
+            let Some(&role) = self.principals.get(&e.key) else { continue };
+            for n in e.value.path(&["Properties", "ManagedPolicyArns"]).map(Node::one_or_many).unwrap_or(&[]) {
+                let Some(policy) = Resolver::referenced_resource(n) else { continue };
+                let owner = format!("policy {policy}");
+                for s in self
+                    .model
+                    .statements
+                    .iter_mut()
+                    .filter(|s| s.owner == owner || s.owner.starts_with(&format!("{owner} ")))
+                {
+                    if !s.roles.contains(&role) {
+                        s.roles.push(role);
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn resource_type(resource: &Node) -> &str {
+    resource.get("Type").and_then(Node::as_str).unwrap_or("")
+}
+
+/// SAM `Globals.Function` under a function's properties: the function's own keys win; maps such
+/// as `Environment.Variables` are merged key by key.
+fn merge_globals(props: &Node, globals: &Node) -> Node {
+    let (Some(own), Some(glob)) = (props.as_map(), globals.as_map()) else { return props.clone() };
+    let mut entries = own.to_vec();
+    for g in glob {
+        match entries.iter_mut().find(|e| e.key == g.key) {
+            Some(e) if e.value.as_map().is_some() && g.value.as_map().is_some() => {
+                e.value = merge_globals(&e.value, &g.value);
+            }
+            Some(_) => {}
+            None => entries.push(g.clone()),
+        }
+    }
+    Node::new(props.span, Value::Map(entries))
+}
+
+/// Builds the model of a CloudFormation or SAM template.
+pub fn build(doc: &Node, path: &str) -> Model {
+    let format = if is_sam(doc) { crate::model::Format::Sam } else { crate::model::Format::CloudFormation };
+    let mut model = Model::new(format, vec![path.to_string()]);
+    if let Some(resources) = doc.get("Resources") {
+        let mut b = Builder::new(&mut model, 0);
+        b.add_resources(resources, doc.get("Globals"));
+        b.link_managed_policy_refs(resources);
+    }
+    model.link();
+    model
+}

@@ -1,0 +1,85 @@
+//! Frontends: each deployment format into the one [`Model`]. Formats are recognised by content,
+//! not only by file name.
+
+pub mod cloudformation;
+pub mod policy_document;
+pub mod serverless;
+pub mod terraform;
+pub mod values;
+
+use crate::loader::Node;
+use crate::model::{Format, Model, Origin, PolicyKind};
+
+/// Cheap check before parsing a YAML/JSON file: does it mention anything a manifest must?
+/// (Parsing every `package.json` and CI file of a repo would be wasted work, and their syntax
+/// errors are not ours to report.)
+pub fn may_be_manifest(text: &[u8]) -> bool {
+    const MARKERS: [&[u8]; 5] = [b"AWSTemplateFormatVersion", b"AWS::", b"provider", b"Statement", b"Resources"];
+    MARKERS.iter().any(|m| memchr::memmem::find(text, m).is_some())
+}
+
+/// What a parsed YAML/JSON document is.
+pub fn detect(doc: &Node) -> Option<Format> {
+    doc.as_map()?;
+    if serverless::is_serverless(doc) {
+        return Some(Format::Serverless);
+    }
+    if cloudformation::is_sam(doc) {
+        return Some(Format::Sam);
+    }
+    let cfn_resources = doc.get("Resources").and_then(Node::as_map).is_some_and(|r| {
+        r.iter().any(|e| {
+            let t = cloudformation::resource_type(&e.value);
+            t.starts_with("AWS::") || t.starts_with("Custom::") || t.starts_with("Alexa::")
+        })
+    });
+    if doc.get("AWSTemplateFormatVersion").is_some() || cfn_resources {
+        return Some(Format::CloudFormation);
+    }
+    let statement = doc.get("Statement");
+    if statement
+        .is_some_and(|s| s.one_or_many().iter().any(|st| st.get("Effect").is_some() || st.get("Action").is_some()))
+    {
+        return Some(Format::PolicyDocument);
+    }
+    None
+}
+
+/// The model of one YAML/JSON manifest.
+pub fn build(doc: &Node, path: &str, format: Format) -> Model {
+    match format {
+        Format::Serverless => serverless::build(doc, path),
+        Format::Sam | Format::CloudFormation => cloudformation::build(doc, path),
+        Format::PolicyDocument => policy_file(doc, path),
+        Format::Terraform => Model::new(Format::Terraform, vec![path.to_string()]),
+    }
+}
+
+/// A standalone policy file: a trust policy when it lets principals assume a role, a resource
+/// policy when it names other principals, else an identity policy.
+fn policy_file(doc: &Node, path: &str) -> Model {
+    let mut model = Model::new(Format::PolicyDocument, vec![path.to_string()]);
+    let res = values::Resolver::new(0);
+    let name = path.rsplit('/').next().unwrap_or(path).to_string();
+    let probe = policy_document::Owner {
+        kind: PolicyKind::Identity,
+        origin: Origin::Inline,
+        roles: Vec::new(),
+        name: format!("policy {name}"),
+    };
+    let mut st = policy_document::statements(doc, &res, &probe);
+    let has_principal = st.iter().any(|s| !s.principals.is_empty());
+    let assume = st.iter().any(|s| {
+        s.actions.iter().any(|a| a.known().is_some_and(|t| t.to_ascii_lowercase().starts_with("sts:assumerole")))
+    });
+    let kind = match (has_principal, assume) {
+        (true, true) => PolicyKind::Trust,
+        (true, false) => PolicyKind::Resource,
+        _ => PolicyKind::Identity,
+    };
+    for s in &mut st {
+        s.kind = kind;
+    }
+    model.statements = st;
+    model
+}
