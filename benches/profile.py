@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Where a scan's CPU time goes: samples one `slsguard scan` with perf and sorts each sample
+into a stage by its call stack (DWARF unwinding, so inlined frames count).
+
+Stages: process start and argument parsing; rule loading and regex/automaton compilation; the
+directory walk; opening and reading files (syscalls, kernel copy, page faults of the buffers);
+the Aho-Corasick keyword pass; finding each keyword's window (line bounds); the rules' regexes on
+those windows; checking candidates (entropy, allowlists); findings and report; other.
+
+Needs `perf record -e cpu-clock` (a software clock, which works in VMs that have no hardware
+counters). Run it after benches/run.sh has built the binary and the corpus:
+
+  benches/profile.py [--slsguard target/release/slsguard] [--corpus target/bench-corpus]
+                     [--threads 1] [--freq 2000] [-- extra scan arguments, e.g. --rules DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Checked against the whole stack first: anything under these is start-up work.
+STARTUP = [
+    ("rules: load + compile", re.compile(r"CompiledSecret::compile|rules::load|RuleSet::|SecretEngine::new|rules::builtin|saphyr|serde_path_to_error")),
+]
+# Then leaf first: the first frame that matches names the stage.
+LEAF_FIRST = [
+    ("candidate checks (entropy, allowlists)", re.compile(r"CompiledSecret::accepts|secrets::entropy|secrets::allowlist")),
+    ("regexes on windows", re.compile(r"regex_automata::|regex::")),
+    ("Aho-Corasick keyword pass", re.compile(r"aho_corasick::")),
+    ("window bounds (memchr to line ends)", re.compile(r"secrets::window\b|secrets::window<|slsguard::secrets::window")),
+    ("findings + report", re.compile(r"secret_findings|prefer_specific|scan::snippet|report::|serde_json|LineIndex")),
+    ("open + read files", re.compile(r"scan::read_file|read_to_end|__libc_open|ksys_read|sys_openat|sys_read\b|fstat|statx")),
+    ("directory walk", re.compile(r"discover::|ignore::walk|ignore::dir|getdents|WalkParallel|globset")),
+    ("engine loop (SecretEngine::scan itself)", re.compile(r"SecretEngine::scan")),
+    ("process start + args", re.compile(r"_dl_start|dl_main|_dl_relocate|clap_builder|clap::")),
+    ("rayon / threads", re.compile(r"rayon|crossbeam|futex")),
+]
+
+
+def classify(frames: list[str]) -> str:
+    stack = "\n".join(frames)
+    for name, rx in STARTUP:
+        if rx.search(stack):
+            return name
+    for f in frames:
+        for name, rx in LEAF_FIRST:
+            if rx.search(f):
+                return name
+    return "other"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--slsguard", default=str(REPO / "target" / "release" / "slsguard"))
+    ap.add_argument("--corpus", default=str(REPO / "target" / "bench-corpus"))
+    ap.add_argument("--threads", default="1")
+    ap.add_argument("--freq", default="2000", help="samples per second")
+    ap.add_argument("extra", nargs="*", help="more scan arguments (after --)")
+    args = ap.parse_args()
+    if not shutil.which("perf"):
+        raise SystemExit("profile: perf is not installed (apt-get install linux-perf)")
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "perf.data"
+        cmd = [args.slsguard, "scan", args.corpus, "-j", args.threads, "--format", "json",
+               "--fail-on", "none", "-o", "/dev/null", *args.extra]
+        rec = subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", args.freq,
+                              "--call-graph", "dwarf,16384", "-o", str(data), "--", *cmd],
+                             capture_output=True, text=True)
+        if rec.returncode != 0:
+            raise SystemExit(f"profile: perf record failed: {rec.stderr.strip()}")
+        script = subprocess.run(["perf", "script", "-i", str(data), "-F", "ip,sym"],
+                                capture_output=True, text=True, check=True).stdout
+    counts: Counter[str] = Counter()
+    leaf: Counter[str] = Counter()
+    for block in script.split("\n\n"):
+        frames = [l.strip() for l in block.splitlines() if l.strip()]
+        if not frames:
+            continue
+        counts[classify(frames)] += 1
+        sym = frames[0].split(None, 1)[1] if " " in frames[0] else frames[0]
+        leaf[re.sub(r"\+0x[0-9a-f]+$", "", sym)[:90]] += 1
+    total = sum(counts.values())
+    period_ms = 1000.0 / float(args.freq)
+    print(f"`{' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))}`: {total} samples "
+          f"at {args.freq} Hz (~{total * period_ms:.0f} ms CPU)\n")
+    print("| stage | share of CPU samples | ~CPU ms |\n|---|---:|---:|")
+    for name, n in counts.most_common():
+        print(f"| {name} | {100 * n / total:.1f}% | {n * period_ms:.0f} |")
+    print("\nTop leaf functions:\n\n| function | share |\n|---|---:|")
+    for name, n in leaf.most_common(12):
+        print(f"| `{name}` | {100 * n / total:.1f}% |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
