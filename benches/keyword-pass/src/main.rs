@@ -165,7 +165,11 @@ fn main() {
     };
     row("current (ASCII-case-insensitive Standard DFA, overlapping)", t_cur, Some(&hits_cur));
     row("to_ascii_lowercase copy alone", t_low, None);
-    row(&format!("lowercase + LeftmostLongest/Teddy ({} group(s)), resume at start+1", groups.len()), t_teddy, Some(&hits_teddy));
+    row(
+        &format!("lowercase + LeftmostLongest/Teddy ({} group(s)), resume at start+1", groups.len()),
+        t_teddy,
+        Some(&hits_teddy),
+    );
     row("lowercase + case-sensitive Standard DFA, overlapping", t_std, Some(&hits_std));
     let mut per: Vec<(usize, &str)> = patterns
         .iter()
