@@ -13,11 +13,17 @@ pub enum EntityKind {
     Role,
     ManagedPolicy,
     SamTemplate,
+    Function,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 4] =
-        [EntityKind::Statement, EntityKind::Role, EntityKind::ManagedPolicy, EntityKind::SamTemplate];
+    pub const ALL: [EntityKind; 5] = [
+        EntityKind::Function,
+        EntityKind::Statement,
+        EntityKind::Role,
+        EntityKind::ManagedPolicy,
+        EntityKind::SamTemplate,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -25,6 +31,7 @@ impl EntityKind {
             EntityKind::Role => "role",
             EntityKind::ManagedPolicy => "managed_policy",
             EntityKind::SamTemplate => "sam_template",
+            EntityKind::Function => "function",
         }
     }
 
@@ -40,6 +47,7 @@ impl EntityKind {
             EntityKind::Role => "An execution role (or user / group) with the functions that run with it.",
             EntityKind::ManagedPolicy => "A managed policy attached by name or ARN.",
             EntityKind::SamTemplate => "A SAM policy template used in a function's `Policies`.",
+            EntityKind::Function => "A function (Lambda), with its role, runtime, handler and environment.",
         }
     }
 }
@@ -65,6 +73,26 @@ impl FieldType {
 
 /// (entity, field, type, description)
 pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
+    // function
+    (EntityKind::Function, "name", FieldType::Text, "the function's name (function key, logical id, resource name)"),
+    (EntityKind::Function, "format", FieldType::Text, "the manifest format"),
+    (EntityKind::Function, "runtime", FieldType::Text, "its runtime (`nodejs20.x`), empty when unknown"),
+    (EntityKind::Function, "role", FieldType::Text, "the name of its role, empty when unknown"),
+    (EntityKind::Function, "role_kind", FieldType::Text, "its role's kind (see `role.kind`), empty when it has none"),
+    (
+        EntityKind::Function,
+        "role_ref",
+        FieldType::List,
+        "where its role is named (`Role:`, `role:`), or the function itself when the role is implicit",
+    ),
+    (EntityKind::Function, "shares_role_with", FieldType::List, "the other functions that run with the same role"),
+    (
+        EntityKind::Function,
+        "role_permissions",
+        FieldType::List,
+        "the actions its role's Allow identity statements grant",
+    ),
+    (EntityKind::Function, "subject", FieldType::Text, "the function, for messages"),
     // statement
     (EntityKind::Statement, "effect", FieldType::Text, "`Allow`, `Deny`, or empty when missing or unresolved"),
     (EntityKind::Statement, "kind", FieldType::Text, "`identity`, `trust` or `resource`"),
@@ -207,6 +235,12 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
         FieldType::List,
         "Write and Permissions-management actions the expanded template grants on `*` without condition",
     ),
+    (
+        EntityKind::SamTemplate,
+        "broad",
+        FieldType::List,
+        "why the template spans every resource: its wildcard parameters, and the mutating actions it grants on `*`",
+    ),
     (EntityKind::SamTemplate, "functions", FieldType::List, "functions that use the template"),
     (EntityKind::SamTemplate, "subject", FieldType::Text, "who gets the template's permissions, for messages"),
 ];
@@ -244,6 +278,7 @@ impl FieldValue {
             FieldValue::Bool(b) => b.to_string(),
             FieldValue::Number(n) => n.to_string(),
             FieldValue::Text(s) => s.clone(),
+            FieldValue::List(items) if items.is_empty() => "none that slsguard can see".to_string(),
             FieldValue::List(items) => {
                 const SHOWN: usize = 6;
                 let mut parts: Vec<String> = items.iter().take(SHOWN).map(|(s, _)| format!("`{s}`")).collect();
@@ -280,6 +315,7 @@ impl<'m> Context<'m> {
             EntityKind::Role => self.model.roles.len(),
             EntityKind::ManagedPolicy => self.model.managed_policies.len(),
             EntityKind::SamTemplate => self.model.sam_templates.len(),
+            EntityKind::Function => self.model.functions.len(),
         }
     }
 
@@ -291,6 +327,7 @@ impl<'m> Context<'m> {
             EntityKind::Role => m.roles[i].loc,
             EntityKind::ManagedPolicy => m.managed_policies[i].reference.loc(),
             EntityKind::SamTemplate => m.sam_templates[i].loc,
+            EntityKind::Function => m.functions[i].loc,
         }
     }
 
@@ -302,6 +339,8 @@ impl<'m> Context<'m> {
             EntityKind::Role => vec![i],
             EntityKind::ManagedPolicy => m.managed_policies[i].roles.clone(),
             EntityKind::SamTemplate => m.sam_templates[i].roles.clone(),
+            // A function's own findings name it already; its role's other users are in the message.
+            EntityKind::Function => Vec::new(),
         }
     }
 
@@ -335,6 +374,7 @@ impl<'m> Context<'m> {
                 let p: Vec<String> = t.parameters.iter().map(|(k, v)| format!("{k}={}", v.display())).collect();
                 format!("{}|{}|{}", t.name, p.join(","), self.role_names(&t.roles).join(","))
             }
+            EntityKind::Function => m.functions[i].name.clone(),
         }
     }
 
@@ -384,6 +424,40 @@ impl<'m> Context<'m> {
             EntityKind::Role => self.role_field(i, name),
             EntityKind::ManagedPolicy => self.managed_field(i, name),
             EntityKind::SamTemplate => self.template_field(i, name),
+            EntityKind::Function => self.function_field(i, name),
+        }
+    }
+
+    fn function_field(&self, i: usize, name: &str) -> FieldValue {
+        let f = &self.model.functions[i];
+        let role = f.role.and_then(|r| self.model.roles.get(r));
+        match name {
+            "name" => FieldValue::Text(f.name.clone()),
+            "format" => FieldValue::Text(self.model.format.as_str().into()),
+            "runtime" => FieldValue::Text(f.runtime.as_ref().and_then(Val::known).unwrap_or("").to_string()),
+            "role" => FieldValue::Text(role.map(|r| r.name.clone()).unwrap_or_default()),
+            "role_kind" => match f.role {
+                Some(r) => self.role_field(r, "kind"),
+                None => FieldValue::Text(String::new()),
+            },
+            "role_ref" => FieldValue::List(vec![(
+                role.map(|r| r.name.clone()).unwrap_or_default(),
+                Some(f.role_loc.unwrap_or(f.loc)),
+            )]),
+            "shares_role_with" => FieldValue::List(
+                role.map(|r| r.functions.as_slice())
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter(|&&o| o != i)
+                    .map(|&o| (self.model.functions[o].name.clone(), Some(self.model.functions[o].loc)))
+                    .collect(),
+            ),
+            "role_permissions" => match f.role {
+                Some(r) => self.role_field(r, "permissions"),
+                None => FieldValue::List(Vec::new()),
+            },
+            "subject" => FieldValue::Text(format!("function `{}`", f.name)),
+            _ => FieldValue::Bool(false),
         }
     }
 
@@ -573,6 +647,18 @@ impl<'m> Context<'m> {
                     {
                         out.extend(self.facts[si].mutating_on_wildcard.iter().map(|(a, l)| (a.clone(), Some(*l))));
                     }
+                }
+                FieldValue::List(out)
+            }
+            "broad" => {
+                let mut out = match self.template_field(i, "wildcard_parameters") {
+                    FieldValue::List(l) => {
+                        l.into_iter().map(|(p, loc)| (format!("{p} (every resource)"), loc)).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                if let FieldValue::List(l) = self.template_field(i, "mutating_on_wildcard") {
+                    out.extend(l.into_iter().map(|(a, loc)| (format!("{a} on *"), loc)));
                 }
                 FieldValue::List(out)
             }

@@ -96,6 +96,8 @@ pub struct Function {
     pub loc: Loc,
     /// The role it runs with; `None` when the manifest does not say (or it is external and unknown).
     pub role: Option<RoleId>,
+    /// Where the role is named (`Role:`, `role:`), when it is.
+    pub role_loc: Option<Loc>,
     pub runtime: Option<Val>,
     pub handler: Option<Val>,
     pub environment: Vec<(String, Val)>,

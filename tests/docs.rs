@@ -52,5 +52,6 @@ fn rule_reference_is_up_to_date() {
 fn cli_reference_is_up_to_date() {
     let mut files = BTreeMap::new();
     files.insert("cli.md".to_string(), docs::cli_page());
+    files.insert("model-fields.md".to_string(), docs::model_fields_page());
     check_or_update(files, Path::new("docs"), false);
 }

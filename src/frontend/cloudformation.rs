@@ -229,6 +229,7 @@ impl<'m> Builder<'m> {
             name: name.to_string(),
             loc,
             role,
+            role_loc: props.get("Role").map(|r| self.res.loc(r)),
             runtime: props.get("Runtime").map(|n| self.res.val(n)),
             handler: props.get("Handler").map(|n| self.res.val(n)),
             environment,

@@ -113,6 +113,7 @@ pub fn build(raw: &Node, path: &str) -> Model {
             name: f.key.clone(),
             loc,
             role: Some(role),
+            role_loc: def.get("role").map(|r| res.loc(r)),
             runtime: def.get("runtime").or(runtime).map(|n| res.val(n)),
             handler: def.get("handler").map(|n| res.val(n)),
             environment,

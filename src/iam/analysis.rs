@@ -15,6 +15,7 @@ pub const STAR_ONLY_ACTIONS: &[&str] = &[
     "cloudwatch:PutMetricData",
     "ec2:CreateNetworkInterface",
     "ec2:DeleteNetworkInterface",
+    "ec2:DetachNetworkInterface",
     "ec2:AssignPrivateIpAddresses",
     "ec2:UnassignPrivateIpAddresses",
     "codepipeline:PutJobSuccessResult",
@@ -22,6 +23,14 @@ pub const STAR_ONLY_ACTIONS: &[&str] = &[
     "mobileanalytics:PutEvents",
     "ses:SendEmail",
     "ses:SendRawEmail",
+    "textract:AnalyzeDocument",
+    "textract:AnalyzeExpense",
+    "textract:AnalyzeID",
+    "textract:DetectDocumentText",
+    "textract:StartDocumentAnalysis",
+    "textract:StartDocumentTextDetection",
+    "textract:StartExpenseAnalysis",
+    "textract:StartLendingAnalysis",
 ];
 
 /// Actions that read data or secrets: granted on `*`, they open every secret, key, parameter or
@@ -162,9 +171,36 @@ fn on_wildcard(s: &Statement) -> bool {
 fn has_condition_key(s: &Statement, keys: &[&str]) -> bool {
     s.conditions.iter().any(|c| {
         keys.iter().any(|k| c.key.eq_ignore_ascii_case(k))
-            // `sts:ExternalId: ""` guards nothing.
-            && c.values.iter().any(|v| v.known().is_none_or(|t| !t.is_empty()))
+            && c.values.iter().any(|v| v.known().is_none_or(|t| guards(&c.key, t)))
     })
+}
+
+/// Does a condition value on `key` actually restrict anything? `sts:ExternalId: ""` guards
+/// nothing; `aws:MultiFactorAuthPresent: "false"` even less.
+fn guards(key: &str, value: &str) -> bool {
+    let mfa_off = key.eq_ignore_ascii_case("aws:MultiFactorAuthPresent") && value.eq_ignore_ascii_case("false");
+    !value.is_empty() && !mfa_off
+}
+
+/// Could `resource` be a resource of `service`? `*`, unresolved values and non-ARN names could;
+/// an ARN can only if its service part matches (`iam:PutRolePolicy` on a log group grants nothing).
+fn may_target(resource: &Val, service: &str) -> bool {
+    let text = match resource {
+        Val::Known(s, _) | Val::Partial(s, _) => s,
+        Val::Unknown(..) => return true,
+    };
+    let Some(rest) = text.strip_prefix("arn:") else { return true };
+    // arn:PARTITION:SERVICE:…; a `${…}` partition holds no ':' once resolved, but may as written.
+    let rest = rest.strip_prefix("${AWS::Partition}:").or_else(|| rest.split_once(':').map(|x| x.1)).unwrap_or("");
+    let svc = rest.split(':').next().unwrap_or("");
+    svc.contains("${") || glob_match_ci(svc, service)
+}
+
+/// Does the statement grant `action` on some resource it applies to?
+fn grants_on_its_service(s: &Statement, action: &str) -> Option<Loc> {
+    let loc = grants(s, action)?;
+    let service = action.split(':').next().unwrap_or("");
+    if s.not_resource_loc.is_some() || s.resources.iter().any(|r| may_target(r, service)) { Some(loc) } else { None }
 }
 
 /// The account an AWS principal names: a 12-digit id, or the account field of an IAM ARN.
@@ -197,7 +233,7 @@ pub fn analyze(model: &Model) -> Vec<StatementFacts> {
         if s.kind != PolicyKind::Identity || s.effect != Some(Effect::Allow) {
             continue;
         }
-        let Some(pass_loc) = grants(s, "iam:PassRole") else { continue };
+        let Some(pass_loc) = grants_on_its_service(s, "iam:PassRole") else { continue };
         let partners: Vec<String> = PASSROLE_PARTNERS
             .iter()
             .filter(|p| {
@@ -268,9 +304,12 @@ fn statement_facts(s: &Statement, cat: &super::actions::Catalog) -> StatementFac
                     f.passrole_on_wildcard.push(loc);
                     f.escalation.push(("iam:PassRole on *".into(), loc));
                 }
+                if let Some(loc) = grants(s, "sts:AssumeRole") {
+                    f.escalation.push(("sts:AssumeRole on *".into(), loc));
+                }
             }
             for act in ESCALATION_ACTIONS {
-                if let Some(loc) = grants(s, act) {
+                if let Some(loc) = grants_on_its_service(s, act) {
                     f.escalation.push((act.to_string(), loc));
                 }
             }
