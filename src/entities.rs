@@ -14,15 +14,25 @@ pub enum EntityKind {
     ManagedPolicy,
     SamTemplate,
     Function,
+    Endpoint,
+    Api,
+    Authorizer,
+    Permission,
+    Cors,
 }
 
 impl EntityKind {
-    pub const ALL: [EntityKind; 5] = [
+    pub const ALL: [EntityKind; 10] = [
         EntityKind::Function,
         EntityKind::Statement,
         EntityKind::Role,
         EntityKind::ManagedPolicy,
         EntityKind::SamTemplate,
+        EntityKind::Endpoint,
+        EntityKind::Api,
+        EntityKind::Authorizer,
+        EntityKind::Permission,
+        EntityKind::Cors,
     ];
 
     pub fn name(self) -> &'static str {
@@ -32,6 +42,11 @@ impl EntityKind {
             EntityKind::ManagedPolicy => "managed_policy",
             EntityKind::SamTemplate => "sam_template",
             EntityKind::Function => "function",
+            EntityKind::Endpoint => "endpoint",
+            EntityKind::Api => "api",
+            EntityKind::Authorizer => "authorizer",
+            EntityKind::Permission => "permission",
+            EntityKind::Cors => "cors",
         }
     }
 
@@ -48,6 +63,17 @@ impl EntityKind {
             EntityKind::ManagedPolicy => "A managed policy attached by name or ARN.",
             EntityKind::SamTemplate => "A SAM policy template used in a function's `Policies`.",
             EntityKind::Function => "A function (Lambda), with its role, runtime, handler and environment.",
+            EntityKind::Endpoint => {
+                "A route by which a function can be invoked over the network (REST / HTTP / WebSocket API route, function URL, Azure HTTP trigger, …) with its effective authentication."
+            }
+            EntityKind::Api => {
+                "An API (API Gateway REST, HTTP or WebSocket API, AppSync API) holding routes and authorizers."
+            }
+            EntityKind::Authorizer => "An authorizer defined on an API (Lambda, Cognito, JWT).",
+            EntityKind::Permission => {
+                "A resource-based policy statement on a function: who may invoke it (`AWS::Lambda::Permission`, `aws_lambda_permission`, cloud IAM bindings)."
+            }
+            EntityKind::Cors => "A CORS setting: of an API, or of one route or function URL.",
         }
     }
 }
@@ -93,6 +119,127 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
         "the actions its role's Allow identity statements grant",
     ),
     (EntityKind::Function, "subject", FieldType::Text, "the function, for messages"),
+    // endpoint
+    (
+        EntityKind::Endpoint,
+        "kind",
+        FieldType::Text,
+        "`rest`, `http`, `websocket`, `function-url`, `appsync`, `azure-http`, `gcp-http`",
+    ),
+    (EntityKind::Endpoint, "format", FieldType::Text, "the manifest format"),
+    (EntityKind::Endpoint, "method", FieldType::Text, "upper-case HTTP method, `ANY` for all"),
+    (EntityKind::Endpoint, "path", FieldType::Text, "the route's path (or WebSocket route key)"),
+    (EntityKind::Endpoint, "route", FieldType::Text, "`METHOD path`, as in `public_routes`"),
+    (EntityKind::Endpoint, "function", FieldType::Text, "the function it invokes, empty when unknown"),
+    (EntityKind::Endpoint, "api", FieldType::Text, "the API it belongs to"),
+    (
+        EntityKind::Endpoint,
+        "auth",
+        FieldType::Text,
+        "effective authentication: `none`, `iam`, `cognito`, `jwt`, `lambda`, `api-key`, `function-key`, `unknown` (route setting, else the API's default)",
+    ),
+    (EntityKind::Endpoint, "authorizer", FieldType::Text, "the authorizer's name, when one applies"),
+    (EntityKind::Endpoint, "api_key_required", FieldType::Bool, "callers must send an API key"),
+    (EntityKind::Endpoint, "preflight", FieldType::Bool, "an `OPTIONS` route (CORS preflight, public by design)"),
+    (
+        EntityKind::Endpoint,
+        "api_private",
+        FieldType::Bool,
+        "its API is private (VPC endpoint) or restricted by a resource policy",
+    ),
+    (
+        EntityKind::Endpoint,
+        "declared_public",
+        FieldType::Bool,
+        "the route is listed in the configuration's `public_routes`",
+    ),
+    (
+        EntityKind::Endpoint,
+        "cors_any_origin",
+        FieldType::Bool,
+        "CORS (of the route or its API) allows any origin (`*`)",
+    ),
+    (EntityKind::Endpoint, "cors_credentials", FieldType::Bool, "CORS allows credentials"),
+    (EntityKind::Endpoint, "subject", FieldType::Text, "the route and its function, for messages"),
+    // api
+    (EntityKind::Api, "name", FieldType::Text, "the API's name (logical id, resource name)"),
+    (EntityKind::Api, "kind", FieldType::Text, "as `endpoint.kind`"),
+    (EntityKind::Api, "format", FieldType::Text, "the manifest format"),
+    (EntityKind::Api, "authorizers", FieldType::List, "authorizers defined on it"),
+    (
+        EntityKind::Api,
+        "default_auth",
+        FieldType::Text,
+        "the authentication its routes get when they say nothing (`none` when there is no default)",
+    ),
+    (
+        EntityKind::Api,
+        "auth_types",
+        FieldType::List,
+        "AppSync: its authentication types (`API_KEY`, `AWS_IAM`, `AMAZON_COGNITO_USER_POOLS`, `OPENID_CONNECT`, `AWS_LAMBDA`), default first",
+    ),
+    (EntityKind::Api, "default_auth_type", FieldType::Text, "AppSync: its default authentication type"),
+    (EntityKind::Api, "routes", FieldType::Number, "how many routes of it slsguard sees"),
+    (
+        EntityKind::Api,
+        "authenticated_routes",
+        FieldType::Number,
+        "how many of them require IAM, Cognito, JWT or a Lambda authorizer",
+    ),
+    (EntityKind::Api, "private", FieldType::Bool, "private (VPC endpoint) or restricted by a resource policy"),
+    (EntityKind::Api, "cors_any_origin", FieldType::Bool, "its CORS allows any origin"),
+    (EntityKind::Api, "cors_credentials", FieldType::Bool, "its CORS allows credentials"),
+    (EntityKind::Api, "subject", FieldType::Text, "the API, for messages"),
+    // authorizer
+    (EntityKind::Authorizer, "name", FieldType::Text, "the authorizer's name"),
+    (EntityKind::Authorizer, "kind", FieldType::Text, "`lambda`, `cognito`, `jwt`, `iam`, `api-key` or `unknown`"),
+    (EntityKind::Authorizer, "api", FieldType::Text, "the API it is defined on"),
+    (EntityKind::Authorizer, "used", FieldType::Bool, "some route (or the API's default) uses it"),
+    (
+        EntityKind::Authorizer,
+        "api_routes",
+        FieldType::Number,
+        "how many routes of its API slsguard sees (0 when they are defined elsewhere)",
+    ),
+    (EntityKind::Authorizer, "format", FieldType::Text, "the manifest format"),
+    // permission
+    (EntityKind::Permission, "function", FieldType::Text, "the function, as written"),
+    (EntityKind::Permission, "format", FieldType::Text, "the manifest format"),
+    (EntityKind::Permission, "principal", FieldType::Text, "who is allowed (`*`, a service, an account, `allUsers`)"),
+    (
+        EntityKind::Permission,
+        "action",
+        FieldType::Text,
+        "the action granted (`lambda:InvokeFunction`, a cloud IAM role)",
+    ),
+    (EntityKind::Permission, "invoke", FieldType::Bool, "the permission lets the principal invoke the function"),
+    (EntityKind::Permission, "action_ref", FieldType::List, "the action, where it is written"),
+    (
+        EntityKind::Permission,
+        "invoke_only",
+        FieldType::Bool,
+        "the action is exactly invoking (`lambda:InvokeFunction`, `lambda:InvokeFunctionUrl`, an invoker role)",
+    ),
+    (
+        EntityKind::Permission,
+        "unrestricted",
+        FieldType::List,
+        "why the permission lets anyone (or any account or any API) invoke the function",
+    ),
+    (EntityKind::Permission, "subject", FieldType::Text, "the function, for messages"),
+    // cors
+    (EntityKind::Cors, "origins", FieldType::List, "the allowed origins"),
+    (EntityKind::Cors, "any_origin", FieldType::Bool, "any origin (`*`) is allowed"),
+    (EntityKind::Cors, "credentials", FieldType::Bool, "credentials (cookies, authorization headers) are allowed"),
+    (EntityKind::Cors, "authenticated", FieldType::Bool, "it applies to routes that require authentication"),
+    (
+        EntityKind::Cors,
+        "problems",
+        FieldType::List,
+        "what makes it unsafe: any origin with credentials, any origin on authenticated routes",
+    ),
+    (EntityKind::Cors, "format", FieldType::Text, "the manifest format"),
+    (EntityKind::Cors, "subject", FieldType::Text, "the API or route it belongs to, for messages"),
     // statement
     (EntityKind::Statement, "effect", FieldType::Text, "`Allow`, `Deny`, or empty when missing or unresolved"),
     (EntityKind::Statement, "kind", FieldType::Text, "`identity`, `trust` or `resource`"),
@@ -281,7 +428,12 @@ impl FieldValue {
             FieldValue::List(items) if items.is_empty() => "none that slsguard can see".to_string(),
             FieldValue::List(items) => {
                 const SHOWN: usize = 6;
-                let mut parts: Vec<String> = items.iter().take(SHOWN).map(|(s, _)| format!("`{s}`")).collect();
+                // Values are quoted as code; explanations (which quote their own values) are not.
+                let mut parts: Vec<String> = items
+                    .iter()
+                    .take(SHOWN)
+                    .map(|(s, _)| if s.contains('`') { s.clone() } else { format!("`{s}`") })
+                    .collect();
                 if items.len() > SHOWN {
                     parts.push(format!("and {} more", items.len() - SHOWN));
                 }
@@ -302,11 +454,40 @@ impl FieldValue {
 pub struct Context<'m> {
     pub model: &'m Model,
     pub facts: Vec<StatementFacts>,
+    /// Routes the configuration declares public on purpose (`GET /health`).
+    pub public_routes: &'m [String],
+    /// The CORS settings: of APIs, and of routes that have their own.
+    cors: Vec<CorsOwner>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum CorsOwner {
+    Api(usize),
+    Endpoint(usize),
 }
 
 impl<'m> Context<'m> {
     pub fn new(model: &'m Model) -> Self {
-        Self { model, facts: analysis::analyze(model) }
+        Self::with_public_routes(model, &[])
+    }
+
+    pub fn with_public_routes(model: &'m Model, public_routes: &'m [String]) -> Self {
+        let cors = model
+            .apis
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.cors.is_some())
+            .map(|(i, _)| CorsOwner::Api(i))
+            .chain(
+                model
+                    .endpoints
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.cors.is_some())
+                    .map(|(i, _)| CorsOwner::Endpoint(i)),
+            )
+            .collect();
+        Self { model, facts: analysis::analyze(model), public_routes, cors }
     }
 
     pub fn count(&self, kind: EntityKind) -> usize {
@@ -316,6 +497,11 @@ impl<'m> Context<'m> {
             EntityKind::ManagedPolicy => self.model.managed_policies.len(),
             EntityKind::SamTemplate => self.model.sam_templates.len(),
             EntityKind::Function => self.model.functions.len(),
+            EntityKind::Endpoint => self.model.endpoints.len(),
+            EntityKind::Api => self.model.apis.len(),
+            EntityKind::Authorizer => self.model.authorizers.len(),
+            EntityKind::Permission => self.model.permissions.len(),
+            EntityKind::Cors => self.cors.len(),
         }
     }
 
@@ -328,6 +514,11 @@ impl<'m> Context<'m> {
             EntityKind::ManagedPolicy => m.managed_policies[i].reference.loc(),
             EntityKind::SamTemplate => m.sam_templates[i].loc,
             EntityKind::Function => m.functions[i].loc,
+            EntityKind::Endpoint => m.endpoints[i].loc,
+            EntityKind::Api => m.apis[i].loc,
+            EntityKind::Authorizer => m.authorizers[i].loc,
+            EntityKind::Permission => m.permissions[i].loc,
+            EntityKind::Cors => self.cors_setting(i).map_or_else(Loc::default, |c| c.loc),
         }
     }
 
@@ -339,8 +530,13 @@ impl<'m> Context<'m> {
             EntityKind::Role => vec![i],
             EntityKind::ManagedPolicy => m.managed_policies[i].roles.clone(),
             EntityKind::SamTemplate => m.sam_templates[i].roles.clone(),
-            // A function's own findings name it already; its role's other users are in the message.
-            EntityKind::Function => Vec::new(),
+            // These name their function (or API) in the message already.
+            EntityKind::Function
+            | EntityKind::Endpoint
+            | EntityKind::Api
+            | EntityKind::Authorizer
+            | EntityKind::Permission
+            | EntityKind::Cors => Vec::new(),
         }
     }
 
@@ -375,6 +571,24 @@ impl<'m> Context<'m> {
                 format!("{}|{}|{}", t.name, p.join(","), self.role_names(&t.roles).join(","))
             }
             EntityKind::Function => m.functions[i].name.clone(),
+            EntityKind::Endpoint => {
+                let e = &m.endpoints[i];
+                let api = e.api.and_then(|a| m.apis.get(a)).map_or("", |a| a.name.as_str());
+                format!("{}|{api}|{} {}", e.kind.as_str(), e.method, e.path)
+            }
+            EntityKind::Api => m.apis[i].name.clone(),
+            EntityKind::Authorizer => {
+                let a = &m.authorizers[i];
+                format!("{}|{}", a.api.and_then(|x| m.apis.get(x)).map_or("", |x| x.name.as_str()), a.name)
+            }
+            EntityKind::Permission => {
+                let p = &m.permissions[i];
+                format!("{}|{}|{}", p.function_ref, p.principal.display(), p.action.display())
+            }
+            EntityKind::Cors => match self.cors[i] {
+                CorsOwner::Api(a) => format!("api|{}", self.identity(EntityKind::Api, a)),
+                CorsOwner::Endpoint(e) => format!("endpoint|{}", self.identity(EntityKind::Endpoint, e)),
+            },
         }
     }
 
@@ -425,6 +639,11 @@ impl<'m> Context<'m> {
             EntityKind::ManagedPolicy => self.managed_field(i, name),
             EntityKind::SamTemplate => self.template_field(i, name),
             EntityKind::Function => self.function_field(i, name),
+            EntityKind::Endpoint => self.endpoint_field(i, name),
+            EntityKind::Api => self.api_field(i, name),
+            EntityKind::Authorizer => self.authorizer_field(i, name),
+            EntityKind::Permission => self.permission_field(i, name),
+            EntityKind::Cors => self.cors_field(i, name),
         }
     }
 
@@ -667,4 +886,267 @@ impl<'m> Context<'m> {
             _ => FieldValue::Bool(false),
         }
     }
+}
+
+/// Fields of the entry-point entities.
+impl Context<'_> {
+    fn endpoint_field(&self, i: usize, name: &str) -> FieldValue {
+        let m = self.model;
+        let e = &m.endpoints[i];
+        let api = e.api.and_then(|a| m.apis.get(a));
+        let cors = e.cors.as_ref().or_else(|| api.and_then(|a| a.cors.as_ref()));
+        let text = |s: &str| FieldValue::Text(s.to_string());
+        match name {
+            "kind" => text(e.kind.as_str()),
+            "format" => text(m.format.as_str()),
+            "method" => text(&e.method),
+            "path" => text(&e.path),
+            "route" => text(&format!("{} {}", e.method, e.path)),
+            "function" => text(e.function.and_then(|f| m.functions.get(f)).map_or("", |f| f.name.as_str())),
+            "api" => text(api.map_or("", |a| a.name.as_str())),
+            "auth" => text(e.auth.as_str()),
+            "authorizer" => text(e.authorizer.and_then(|a| m.authorizers.get(a)).map_or("", |a| a.name.as_str())),
+            "api_key_required" => FieldValue::Bool(e.api_key_required),
+            "preflight" => FieldValue::Bool(e.method == "OPTIONS"),
+            "api_private" => FieldValue::Bool(api.is_some_and(|a| a.private)),
+            "declared_public" => {
+                FieldValue::Bool(self.public_routes.iter().any(|r| route_matches(r, &e.method, &e.path)))
+            }
+            "cors_any_origin" => FieldValue::Bool(cors.is_some_and(|c| c.origins.iter().any(|o| o.is_known("*")))),
+            "cors_credentials" => FieldValue::Bool(cors.is_some_and(|c| c.credentials == Some(true))),
+            "subject" => {
+                let what = match e.kind {
+                    crate::model::ApiKind::FunctionUrl => "the function URL".to_string(),
+                    crate::model::ApiKind::WebSocket => format!("WebSocket route `{}`", e.path),
+                    _ => format!("route `{} {}`", e.method, e.path),
+                };
+                match e.function.and_then(|f| m.functions.get(f)) {
+                    Some(f) => text(&format!("{what} of function `{}`", f.name)),
+                    None => text(&what),
+                }
+            }
+            _ => FieldValue::Bool(false),
+        }
+    }
+
+    fn api_field(&self, i: usize, name: &str) -> FieldValue {
+        let m = self.model;
+        let a = &m.apis[i];
+        let routes = || m.endpoints.iter().filter(move |e| e.api == Some(i));
+        match name {
+            "name" => FieldValue::Text(a.name.clone()),
+            "kind" => FieldValue::Text(a.kind.as_str().into()),
+            "format" => FieldValue::Text(m.format.as_str().into()),
+            "authorizers" => FieldValue::List(
+                m.authorizers.iter().filter(|x| x.api == Some(i)).map(|x| (x.name.clone(), Some(x.loc))).collect(),
+            ),
+            "default_auth" => FieldValue::Text(a.default_auth.map_or("none", |d| d.0.as_str()).into()),
+            "auth_types" => {
+                FieldValue::List(a.auth_types.iter().map(|v| (v.display().to_string(), Some(v.loc()))).collect())
+            }
+            "default_auth_type" => FieldValue::Text(a.auth_types.first().and_then(Val::known).unwrap_or("").into()),
+            "routes" => FieldValue::Number(routes().count() as i64),
+            "authenticated_routes" => FieldValue::Number(
+                routes()
+                    .filter(|e| {
+                        matches!(
+                            e.auth,
+                            crate::model::AuthKind::Iam
+                                | crate::model::AuthKind::Cognito
+                                | crate::model::AuthKind::Jwt
+                                | crate::model::AuthKind::Lambda
+                        )
+                    })
+                    .count() as i64,
+            ),
+            "private" => FieldValue::Bool(a.private),
+            "cors_any_origin" => {
+                FieldValue::Bool(a.cors.as_ref().is_some_and(|c| c.origins.iter().any(|o| o.is_known("*"))))
+            }
+            "cors_credentials" => FieldValue::Bool(a.cors.as_ref().is_some_and(|c| c.credentials == Some(true))),
+            "subject" => FieldValue::Text(format!("API `{}`", a.name)),
+            _ => FieldValue::Bool(false),
+        }
+    }
+
+    fn authorizer_field(&self, i: usize, name: &str) -> FieldValue {
+        let m = self.model;
+        let a = &m.authorizers[i];
+        match name {
+            "name" => FieldValue::Text(a.name.clone()),
+            "kind" => FieldValue::Text(a.kind.as_str().into()),
+            "api" => FieldValue::Text(a.api.and_then(|x| m.apis.get(x)).map_or("", |x| x.name.as_str()).into()),
+            "used" => FieldValue::Bool(
+                m.endpoints.iter().any(|e| e.authorizer == Some(i))
+                    || m.apis.iter().any(|x| x.default_auth.is_some_and(|d| d.1 == Some(i))),
+            ),
+            "api_routes" => {
+                FieldValue::Number(a.api.map_or(0, |x| m.endpoints.iter().filter(|e| e.api == Some(x)).count()) as i64)
+            }
+            "format" => FieldValue::Text(m.format.as_str().into()),
+            _ => FieldValue::Bool(false),
+        }
+    }
+
+    fn permission_field(&self, i: usize, name: &str) -> FieldValue {
+        let m = self.model;
+        let p = &m.permissions[i];
+        match name {
+            "function" => FieldValue::Text(
+                p.function.and_then(|f| m.functions.get(f)).map_or_else(|| p.function_ref.clone(), |f| f.name.clone()),
+            ),
+            "format" => FieldValue::Text(m.format.as_str().into()),
+            "principal" => FieldValue::Text(p.principal.display().into()),
+            // Only a known action: an unresolved one must not match `{not: …}` conditions.
+            "action" => FieldValue::Text(p.action.known().unwrap_or("").into()),
+            "invoke" => FieldValue::Bool(p.action.known().is_some_and(|a| {
+                let a = a.to_ascii_lowercase();
+                a == "*" || a == "lambda:*" || a.starts_with("lambda:invokefunction") || a.contains("invoker")
+            })),
+            "action_ref" => FieldValue::List(vec![(p.action.display().to_string(), Some(p.action.loc()))]),
+            "invoke_only" => FieldValue::Bool(p.action.known().is_some_and(|a| {
+                [
+                    "lambda:InvokeFunction",
+                    "lambda:InvokeFunctionUrl",
+                    "roles/cloudfunctions.invoker",
+                    "roles/run.invoker",
+                ]
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(a))
+            })),
+            "unrestricted" => FieldValue::List(permission_openings(p)),
+            "subject" => {
+                let f =
+                    p.function.and_then(|f| m.functions.get(f)).map_or(p.function_ref.as_str(), |f| f.name.as_str());
+                FieldValue::Text(format!("function `{f}`"))
+            }
+            _ => FieldValue::Bool(false),
+        }
+    }
+}
+
+impl Context<'_> {
+    fn cors_setting(&self, i: usize) -> Option<&crate::model::Cors> {
+        match *self.cors.get(i)? {
+            CorsOwner::Api(a) => self.model.apis[a].cors.as_ref(),
+            CorsOwner::Endpoint(e) => self.model.endpoints[e].cors.as_ref(),
+        }
+    }
+
+    fn cors_field(&self, i: usize, name: &str) -> FieldValue {
+        let Some(c) = self.cors_setting(i) else { return FieldValue::Bool(false) };
+        let authenticating = |a: crate::model::AuthKind| {
+            use crate::model::AuthKind::*;
+            matches!(a, Iam | Cognito | Jwt | Lambda)
+        };
+        let authenticated = match self.cors[i] {
+            CorsOwner::Api(a) => {
+                self.model.endpoints.iter().any(|e| e.api == Some(a) && e.cors.is_none() && authenticating(e.auth))
+                    || self.model.apis[a].default_auth.is_some_and(|d| authenticating(d.0))
+            }
+            CorsOwner::Endpoint(e) => authenticating(self.model.endpoints[e].auth),
+        };
+        let any = c.origins.iter().any(|o| o.is_known("*"));
+        let creds = c.credentials == Some(true);
+        match name {
+            "origins" => FieldValue::List(c.origins.iter().map(|o| (o.display().to_string(), Some(o.loc()))).collect()),
+            "any_origin" => FieldValue::Bool(any),
+            "credentials" => FieldValue::Bool(creds),
+            "authenticated" => FieldValue::Bool(authenticated),
+            "problems" => {
+                let mut p = Vec::new();
+                if any && creds {
+                    p.push(("any origin (`*`) together with credentials".to_string(), Some(c.loc)));
+                }
+                if any && authenticated {
+                    p.push(("any origin (`*`) on routes that require authentication".to_string(), Some(c.loc)));
+                }
+                FieldValue::List(p)
+            }
+            "format" => FieldValue::Text(self.model.format.as_str().into()),
+            "subject" => match self.cors[i] {
+                CorsOwner::Api(a) => self.api_field(a, "subject"),
+                CorsOwner::Endpoint(e) => self.endpoint_field(e, "subject"),
+            },
+            _ => FieldValue::Bool(false),
+        }
+    }
+}
+
+/// `GET /health` (or `/health` for any method, `ANY /x`) matches a route.
+fn route_matches(declared: &str, method: &str, path: &str) -> bool {
+    let declared = declared.trim();
+    let (m, p) = match declared.split_once(' ') {
+        Some((m, p)) => (m.trim(), p.trim()),
+        None => ("ANY", declared),
+    };
+    let norm = |s: &str| s.trim_end_matches('/').to_string();
+    (m.eq_ignore_ascii_case("ANY") || m == "*" || m.eq_ignore_ascii_case(method)) && norm(p) == norm(path)
+}
+
+/// `${AWS::Region}` → `${AWS__Region}`: the ARN's own colons are the only ones left.
+fn mask_variables(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut depth = 0;
+    let b = s.as_bytes();
+    for (i, c) in s.char_indices() {
+        match c {
+            '$' if b.get(i + 1) == Some(&b'{') => {
+                depth += 1;
+                out.push(c);
+            }
+            '}' if depth > 0 => {
+                depth -= 1;
+                out.push(c);
+            }
+            ':' if depth > 0 => out.push('_'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Why a function's resource policy lets the whole world (or any account, or any API) invoke it.
+fn permission_openings(p: &crate::model::Permission) -> Vec<(String, Option<Loc>)> {
+    let mut out = Vec::new();
+    let principal = p.principal.known().unwrap_or("");
+    let limited = [&p.source_arn, &p.source_account, &p.org_id].iter().any(|v| v.is_some());
+    if principal == "*" || principal == "allUsers" || principal == "allAuthenticatedUsers" {
+        let why = if limited {
+            format!("principal `{principal}` (narrowed only by its conditions)")
+        } else {
+            format!("principal `{principal}`: anyone can invoke it")
+        };
+        out.push((why, Some(p.principal.loc())));
+    } else if principal.ends_with(".amazonaws.com")
+        && p.source_arn.is_none()
+        && p.source_account.is_none()
+        && p.org_id.is_none()
+    {
+        out.push((
+            format!("service principal `{principal}` with no SourceArn or SourceAccount: that service, on behalf of any account, can invoke it"),
+            Some(p.principal.loc()),
+        ));
+    }
+    if let Some(arn) = &p.source_arn {
+        let text = match arn {
+            Val::Known(s, _) | Val::Partial(s, _) => s.as_str(),
+            Val::Unknown(..) => "",
+        };
+        // `${AWS::Region}` holds colons of its own; mask variables before splitting the ARN.
+        let masked = mask_variables(text);
+        let parts: Vec<&str> = masked.splitn(6, ':').collect();
+        if parts.len() >= 5 && parts[0] == "arn" {
+            let account = parts[4];
+            let resource = parts.get(5).copied().unwrap_or("");
+            if account == "*" || account.contains('*') && !account.contains("${") {
+                out.push((format!("SourceArn `{text}` matches any account"), Some(arn.loc())));
+            } else if parts[2] == "execute-api" && resource.split('/').next().is_some_and(|api| api == "*") {
+                out.push((format!("SourceArn `{text}` matches any API"), Some(arn.loc())));
+            } else if resource == "*" {
+                out.push((format!("SourceArn `{text}` matches any {} resource", parts[2]), Some(arn.loc())));
+            }
+        }
+    }
+    out
 }

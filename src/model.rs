@@ -69,6 +69,7 @@ pub enum Format {
     CloudFormation,
     Terraform,
     PolicyDocument,
+    AzureFunctions,
 }
 
 impl Format {
@@ -79,6 +80,7 @@ impl Format {
             Format::CloudFormation => "cloudformation",
             Format::Terraform => "terraform",
             Format::PolicyDocument => "policy-document",
+            Format::AzureFunctions => "azure-functions",
         }
     }
 }
@@ -239,6 +241,137 @@ pub struct SamTemplateUse {
     pub parameters: Vec<(String, Val)>,
 }
 
+pub type ApiId = usize;
+pub type AuthorizerId = usize;
+
+/// What kind of entry point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ApiKind {
+    /// API Gateway REST API (v1), Serverless `http` events, SAM `Api`.
+    Rest,
+    /// API Gateway HTTP API (v2), Serverless `httpApi`, SAM `HttpApi`.
+    Http,
+    WebSocket,
+    /// A Lambda function URL.
+    FunctionUrl,
+    AppSync,
+    /// An Azure Functions HTTP trigger.
+    AzureHttp,
+    /// A Google Cloud Function or Cloud Run service.
+    GcpHttp,
+}
+
+impl ApiKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiKind::Rest => "rest",
+            ApiKind::Http => "http",
+            ApiKind::WebSocket => "websocket",
+            ApiKind::FunctionUrl => "function-url",
+            ApiKind::AppSync => "appsync",
+            ApiKind::AzureHttp => "azure-http",
+            ApiKind::GcpHttp => "gcp-http",
+        }
+    }
+}
+
+/// How a route authenticates callers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum AuthKind {
+    /// Anyone may call it.
+    None,
+    Iam,
+    Cognito,
+    Jwt,
+    /// A Lambda (custom / request / token) authorizer.
+    Lambda,
+    /// Only an API key (which identifies a client, but is no authentication).
+    ApiKey,
+    /// Azure `function` / `admin` keys.
+    FunctionKey,
+    /// Set by something slsguard cannot resolve; never reported as missing.
+    Unknown,
+}
+
+impl AuthKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthKind::None => "none",
+            AuthKind::Iam => "iam",
+            AuthKind::Cognito => "cognito",
+            AuthKind::Jwt => "jwt",
+            AuthKind::Lambda => "lambda",
+            AuthKind::ApiKey => "api-key",
+            AuthKind::FunctionKey => "function-key",
+            AuthKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// Cross-origin settings of an API or route.
+#[derive(Debug, Clone)]
+pub struct Cors {
+    pub origins: Vec<Val>,
+    pub credentials: Option<bool>,
+    pub loc: Loc,
+}
+
+/// An API (or other container of routes).
+#[derive(Debug, Clone)]
+pub struct Api {
+    pub name: String,
+    pub kind: ApiKind,
+    pub loc: Loc,
+    /// The authorization its routes get when they say nothing.
+    pub default_auth: Option<(AuthKind, Option<AuthorizerId>)>,
+    /// Reachable only from inside a VPC (API Gateway `PRIVATE` endpoint type).
+    pub private: bool,
+    /// AppSync: the default and additional authentication types.
+    pub auth_types: Vec<Val>,
+    pub cors: Option<Cors>,
+}
+
+/// An authorizer defined on an API.
+#[derive(Debug, Clone)]
+pub struct Authorizer {
+    pub name: String,
+    pub kind: AuthKind,
+    pub api: Option<ApiId>,
+    pub loc: Loc,
+}
+
+/// A route: a way to invoke a function over the network.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    pub kind: ApiKind,
+    pub api: Option<ApiId>,
+    /// Upper-case method, `ANY` for all.
+    pub method: String,
+    pub path: String,
+    pub function: Option<FunctionId>,
+    pub auth: AuthKind,
+    pub authorizer: Option<AuthorizerId>,
+    pub api_key_required: bool,
+    pub loc: Loc,
+    pub cors: Option<Cors>,
+}
+
+/// A resource-based policy statement on a function (`AWS::Lambda::Permission`,
+/// `aws_lambda_permission`, a cloud IAM binding on a function).
+#[derive(Debug, Clone)]
+pub struct Permission {
+    /// The function, when it is in this model.
+    pub function: Option<FunctionId>,
+    /// The function as written.
+    pub function_ref: String,
+    pub action: Val,
+    pub principal: Val,
+    pub source_arn: Option<Val>,
+    pub source_account: Option<Val>,
+    pub org_id: Option<Val>,
+    pub loc: Loc,
+}
+
 /// One deployable unit's model: a serverless.yml, a template, a Terraform module, a policy file.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -250,6 +383,10 @@ pub struct Model {
     pub statements: Vec<Statement>,
     pub managed_policies: Vec<ManagedPolicyAttachment>,
     pub sam_templates: Vec<SamTemplateUse>,
+    pub apis: Vec<Api>,
+    pub authorizers: Vec<Authorizer>,
+    pub endpoints: Vec<Endpoint>,
+    pub permissions: Vec<Permission>,
 }
 
 impl Model {
@@ -262,7 +399,40 @@ impl Model {
             statements: Vec::new(),
             managed_policies: Vec::new(),
             sam_templates: Vec::new(),
+            apis: Vec::new(),
+            authorizers: Vec::new(),
+            endpoints: Vec::new(),
+            permissions: Vec::new(),
         }
+    }
+
+    pub fn add_api(&mut self, name: impl Into<String>, kind: ApiKind, loc: Loc) -> ApiId {
+        self.apis.push(Api {
+            name: name.into(),
+            kind,
+            loc,
+            default_auth: None,
+            private: false,
+            auth_types: Vec::new(),
+            cors: None,
+        });
+        self.apis.len() - 1
+    }
+
+    pub fn add_authorizer(
+        &mut self,
+        name: impl Into<String>,
+        kind: AuthKind,
+        api: Option<ApiId>,
+        loc: Loc,
+    ) -> AuthorizerId {
+        self.authorizers.push(Authorizer { name: name.into(), kind, api, loc });
+        self.authorizers.len() - 1
+    }
+
+    /// The function with this name (function key, logical id, resource name).
+    pub fn function_named(&self, name: &str) -> Option<FunctionId> {
+        self.functions.iter().position(|f| f.name == name)
     }
 
     pub fn add_role(&mut self, name: impl Into<String>, loc: Loc, kind: RoleKind) -> RoleId {
@@ -312,6 +482,11 @@ impl Model {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.functions.is_empty() && self.roles.is_empty() && self.statements.is_empty()
+        self.functions.is_empty()
+            && self.roles.is_empty()
+            && self.statements.is_empty()
+            && self.apis.is_empty()
+            && self.endpoints.is_empty()
+            && self.permissions.is_empty()
     }
 }

@@ -365,6 +365,7 @@ pub fn build(doc: &Node, path: &str) -> Model {
         let mut b = Builder::new(&mut model, 0);
         b.add_resources(resources, doc.get("Globals"));
         b.link_managed_policy_refs(resources);
+        b.add_apis(resources, doc.get("Globals"));
     }
     model.link();
     model

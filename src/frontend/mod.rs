@@ -1,9 +1,13 @@
 //! Frontends: each deployment format into the one [`Model`]. Formats are recognised by content,
 //! not only by file name.
 
+pub mod azure;
+pub mod cfn_apis;
 pub mod cloudformation;
+pub mod openapi;
 pub mod policy_document;
 pub mod serverless;
+pub mod serverless_events;
 pub mod terraform;
 pub mod values;
 
@@ -14,7 +18,8 @@ use crate::model::{Format, Model, Origin, PolicyKind};
 /// (Parsing every `package.json` and CI file of a repo would be wasted work, and their syntax
 /// errors are not ours to report.)
 pub fn may_be_manifest(text: &[u8]) -> bool {
-    const MARKERS: [&[u8]; 5] = [b"AWSTemplateFormatVersion", b"AWS::", b"provider", b"Statement", b"Resources"];
+    const MARKERS: [&[u8]; 6] =
+        [b"AWSTemplateFormatVersion", b"AWS::", b"provider", b"Statement", b"Resources", b"httpTrigger"];
     MARKERS.iter().any(|m| memchr::memmem::find(text, m).is_some())
 }
 
@@ -23,6 +28,9 @@ pub fn detect(doc: &Node) -> Option<Format> {
     doc.as_map()?;
     if serverless::is_serverless(doc) {
         return Some(Format::Serverless);
+    }
+    if azure::is_function_json(doc) {
+        return Some(Format::AzureFunctions);
     }
     if cloudformation::is_sam(doc) {
         return Some(Format::Sam);
@@ -51,6 +59,7 @@ pub fn build(doc: &Node, path: &str, format: Format) -> Model {
         Format::Serverless => serverless::build(doc, path),
         Format::Sam | Format::CloudFormation => cloudformation::build(doc, path),
         Format::PolicyDocument => policy_file(doc, path),
+        Format::AzureFunctions => azure::build(doc, path),
         Format::Terraform => Model::new(Format::Terraform, vec![path.to_string()]),
     }
 }

@@ -109,6 +109,8 @@ pub fn build(raw: &Node, path: &str) -> Model {
             environment.retain(|(k, _)| k != &e.key);
             environment.push((e.key.clone(), res.val(&e.value)));
         }
+        // CloudFormation in `resources` names the function by its generated logical id.
+        b.functions.insert(format!("{}LambdaFunction", logical_name(&f.key)), b.model.functions.len());
         b.model.functions.push(Function {
             name: f.key.clone(),
             loc,
@@ -119,8 +121,27 @@ pub fn build(raw: &Node, path: &str) -> Model {
             environment,
         });
     }
+    for r in &resources {
+        b.add_apis(r, None);
+    }
+    super::serverless_events::add(b.model, &doc, &res);
     model.link();
     model
+}
+
+/// The Serverless Framework's normalization of a function key in logical ids:
+/// `create-order_v2` → `CreateDashorderUnderscorev2`.
+fn logical_name(key: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in key.chars().enumerate() {
+        match c {
+            '-' => out.push_str("Dash"),
+            '_' => out.push_str("Underscore"),
+            c if i == 0 => out.push(c.to_ascii_uppercase()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// `functions` is a mapping, or (rarely) a list of mappings.

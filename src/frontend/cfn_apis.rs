@@ -1,0 +1,543 @@
+//! Entry points in CloudFormation and SAM templates: API Gateway REST, HTTP and WebSocket APIs
+//! with their methods, routes and authorizers (resources, SAM `Auth`, and OpenAPI bodies), SAM
+//! function events, function URLs, AppSync APIs, and the resource policies of functions
+//! (`AWS::Lambda::Permission`).
+
+use super::cloudformation::{Builder, resource_type};
+use super::openapi;
+use super::values::Resolver;
+use crate::loader::{Node, Value};
+use crate::model::{ApiId, ApiKind, AuthKind, AuthorizerId, Cors, Endpoint, Loc, Permission, Val};
+use std::collections::HashMap;
+
+/// Implicit APIs SAM creates for events that name none.
+const IMPLICIT_REST: &str = "ServerlessRestApi";
+const IMPLICIT_HTTP: &str = "ServerlessHttpApi";
+
+#[derive(Default)]
+pub struct ApiIndex {
+    /// Logical id → API.
+    apis: HashMap<String, ApiId>,
+    /// Logical id of an authorizer resource → authorizer.
+    authorizers: HashMap<String, AuthorizerId>,
+}
+
+impl Builder<'_> {
+    /// Adds the entry points of a template's resources (functions must be in already).
+    pub fn add_apis(&mut self, resources: &Node, globals: Option<&Node>) {
+        let Some(entries) = resources.as_map() else { return };
+        let mut ix = ApiIndex::default();
+        // APIs and their authorizers first; routes point at them.
+        for e in entries {
+            let props = e.value.get("Properties");
+            let loc = Loc::new(self.res.file, e.key_span);
+            let kind = match resource_type(&e.value) {
+                "AWS::ApiGateway::RestApi" | "AWS::Serverless::Api" => ApiKind::Rest,
+                "AWS::ApiGatewayV2::Api" => match props.and_then(|p| p.get("ProtocolType")).and_then(Node::as_str) {
+                    Some(p) if p.eq_ignore_ascii_case("WEBSOCKET") => ApiKind::WebSocket,
+                    _ => ApiKind::Http,
+                },
+                "AWS::Serverless::HttpApi" => ApiKind::Http,
+                "AWS::AppSync::GraphQLApi" | "AWS::Serverless::GraphQLApi" => ApiKind::AppSync,
+                _ => continue,
+            };
+            let id = self.model.add_api(e.key.clone(), kind, loc);
+            ix.apis.insert(e.key.clone(), id);
+            if let Some(p) = props {
+                self.api_properties(id, p, resource_type(&e.value));
+            }
+        }
+        for e in entries {
+            let Some(props) = e.value.get("Properties") else { continue };
+            let loc = Loc::new(self.res.file, e.key_span);
+            let (kind, api_key) = match resource_type(&e.value) {
+                "AWS::ApiGateway::Authorizer" => (
+                    match props.get("Type").and_then(Node::as_str).map(str::to_ascii_uppercase).as_deref() {
+                        Some("COGNITO_USER_POOLS") => AuthKind::Cognito,
+                        Some("TOKEN" | "REQUEST") => AuthKind::Lambda,
+                        _ => AuthKind::Unknown,
+                    },
+                    "RestApiId",
+                ),
+                "AWS::ApiGatewayV2::Authorizer" => (
+                    match props.get("AuthorizerType").and_then(Node::as_str).map(str::to_ascii_uppercase).as_deref() {
+                        Some("JWT") => AuthKind::Jwt,
+                        Some("REQUEST") => AuthKind::Lambda,
+                        _ => AuthKind::Unknown,
+                    },
+                    "ApiId",
+                ),
+                _ => continue,
+            };
+            let api = props.get(api_key).and_then(Resolver::referenced_resource).and_then(|r| ix.apis.get(&r).copied());
+            let name = props.get("Name").and_then(Node::scalar_text).map_or_else(|| e.key.clone(), |n| n.into_owned());
+            let id = self.model.add_authorizer(name, kind, api, loc);
+            ix.authorizers.insert(e.key.clone(), id);
+        }
+        // Routes.
+        for e in entries {
+            let props = e.value.get("Properties");
+            let loc = Loc::new(self.res.file, e.key_span);
+            match (resource_type(&e.value), props) {
+                ("AWS::ApiGateway::Method", Some(p)) => self.rest_method(p, loc, &ix, entries),
+                ("AWS::ApiGatewayV2::Route", Some(p)) => self.v2_route(p, loc, &ix, entries),
+                ("AWS::Lambda::Url", Some(p)) => {
+                    let function = p.get("TargetFunctionArn").and_then(|n| self.function_ref(n));
+                    self.function_url(function, p, loc);
+                }
+                ("AWS::Lambda::Permission", Some(p)) => self.permission(p, loc),
+                ("AWS::Serverless::Function", _) => {
+                    let props = props.cloned().unwrap_or_else(|| Node::new(e.value.span, Value::Map(Vec::new())));
+                    self.sam_function_entry_points(&e.key, &props, globals, &mut ix);
+                }
+                _ => {}
+            }
+        }
+        // OpenAPI bodies, now that authorizers are known.
+        for e in entries {
+            let Some(&api) = ix.apis.get(&e.key) else { continue };
+            let body =
+                e.value.path(&["Properties", "DefinitionBody"]).or_else(|| e.value.path(&["Properties", "Body"]));
+            if let Some(body) = body.filter(|b| b.as_map().is_some()) {
+                self.openapi_routes(api, body);
+            }
+        }
+    }
+
+    /// Settings of an API resource: SAM `Auth`, private endpoints, resource policies, CORS,
+    /// AppSync authentication types, quick-create targets.
+    fn api_properties(&mut self, api: ApiId, props: &Node, ty: &str) {
+        if let Some(auth) = props.get("Auth") {
+            if ty == "AWS::Serverless::GraphQLApi" {
+                self.model.apis[api].auth_types.extend(auth.get("Type").map(|t| self.res.val(t)));
+                for a in auth.get("Additional").map(Node::one_or_many).unwrap_or(&[]) {
+                    self.model.apis[api].auth_types.extend(a.get("Type").map(|t| self.res.val(t)));
+                }
+            } else {
+                self.sam_auth(api, auth);
+            }
+        }
+        if ty == "AWS::AppSync::GraphQLApi" {
+            let mut types: Vec<Val> = props.get("AuthenticationType").map(|t| self.res.val(t)).into_iter().collect();
+            for a in props.get("AdditionalAuthenticationProviders").map(Node::one_or_many).unwrap_or(&[]) {
+                types.extend(a.get("AuthenticationType").map(|t| self.res.val(t)));
+            }
+            self.model.apis[api].auth_types = types;
+        }
+        let endpoint_types = props
+            .path(&["EndpointConfiguration", "Types"])
+            .or_else(|| props.path(&["EndpointConfiguration", "Type"]))
+            .or_else(|| props.get("EndpointConfiguration"));
+        let private = endpoint_types.is_some_and(|t| {
+            t.one_or_many().iter().any(|n| n.as_str().is_some_and(|s| s.eq_ignore_ascii_case("PRIVATE")))
+        });
+        let restricted =
+            props.get("Policy").is_some_and(restricts_callers) || props.path(&["Auth", "ResourcePolicy"]).is_some();
+        self.model.apis[api].private = private || restricted;
+        if let Some(c) = props.get("Cors").or_else(|| props.get("CorsConfiguration")) {
+            self.model.apis[api].cors = cors(c, &self.res);
+        }
+        // HTTP API quick create: `Target` makes a `$default` route to the function, open to all.
+        if let Some(target) = props.get("Target") {
+            let function = self.function_ref(target);
+            let loc = Loc::new(self.res.file, target.span);
+            self.model.endpoints.push(Endpoint {
+                kind: self.model.apis[api].kind,
+                api: Some(api),
+                method: "ANY".into(),
+                path: "$default".into(),
+                function,
+                auth: AuthKind::None,
+                authorizer: None,
+                api_key_required: false,
+                loc,
+                cors: None,
+            });
+        }
+    }
+
+    /// SAM `Auth`: named authorizers, the default one, an API key requirement.
+    fn sam_auth(&mut self, api: ApiId, auth: &Node) {
+        for a in auth.get("Authorizers").and_then(Node::as_map).unwrap_or(&[]) {
+            let kind = if a.value.get("UserPoolArn").is_some() {
+                AuthKind::Cognito
+            } else if a.value.get("JwtConfiguration").is_some() {
+                AuthKind::Jwt
+            } else if a.value.get("FunctionArn").is_some() {
+                AuthKind::Lambda
+            } else {
+                AuthKind::Unknown
+            };
+            self.model.add_authorizer(a.key.clone(), kind, Some(api), Loc::new(self.res.file, a.key_span));
+        }
+        let default = match auth.get("DefaultAuthorizer").map(|d| self.res.val(d)) {
+            Some(Val::Known(name, _)) => Some(self.named_auth(api, &name)),
+            Some(_) => Some((AuthKind::Unknown, None)),
+            None if auth.get("EnableIamAuthorizer").and_then(Node::as_bool) == Some(true) => None,
+            None => None,
+        };
+        let api_key = auth.get("ApiKeyRequired").and_then(Node::as_bool) == Some(true);
+        self.model.apis[api].default_auth = match (default, api_key) {
+            (Some(d), _) => Some(d),
+            (None, true) => Some((AuthKind::ApiKey, None)),
+            (None, false) => None,
+        };
+    }
+
+    /// What an authorizer name means on an API: `NONE`, `AWS_IAM`, or one of its authorizers.
+    fn named_auth(&self, api: ApiId, name: &str) -> (AuthKind, Option<AuthorizerId>) {
+        match name {
+            "NONE" => (AuthKind::None, None),
+            "AWS_IAM" => (AuthKind::Iam, None),
+            _ => match self.model.authorizers.iter().position(|a| a.api == Some(api) && a.name == name) {
+                Some(id) => (self.model.authorizers[id].kind, Some(id)),
+                None => (AuthKind::Unknown, None),
+            },
+        }
+    }
+
+    /// The function a `!GetAtt Fn.Arn` / `!Ref Fn` / `${Fn.Arn}` points at.
+    fn function_ref(&self, node: &Node) -> Option<usize> {
+        let id = Resolver::referenced_resource(node).or_else(|| openapi::function_in_uri(node))?;
+        self.functions.get(&id).copied()
+    }
+
+    fn rest_method(&mut self, p: &Node, loc: Loc, ix: &ApiIndex, resources: &[crate::loader::Entry]) {
+        let api = p.get("RestApiId").and_then(Resolver::referenced_resource).and_then(|r| ix.apis.get(&r).copied());
+        let method =
+            p.get("HttpMethod").and_then(Node::scalar_text).map_or_else(|| "ANY".into(), |m| m.to_ascii_uppercase());
+        let path = p.get("ResourceId").map_or_else(|| "/".to_string(), |r| rest_path(r, resources, 0));
+        let auth_type = p.get("AuthorizationType").map(|a| self.res.val(a));
+        let authorizer =
+            p.get("AuthorizerId").and_then(Resolver::referenced_resource).and_then(|r| ix.authorizers.get(&r).copied());
+        let api_key_required = p.get("ApiKeyRequired").and_then(Node::as_bool).unwrap_or(false);
+        let open = if api_key_required { AuthKind::ApiKey } else { AuthKind::None };
+        // CloudFormation's default AuthorizationType is NONE.
+        let auth = match auth_type.as_ref().map(|v| v.known().map(str::to_ascii_uppercase)) {
+            None => open,
+            Some(Some(t)) => match t.as_str() {
+                "NONE" => open,
+                "AWS_IAM" => AuthKind::Iam,
+                "COGNITO_USER_POOLS" => AuthKind::Cognito,
+                "CUSTOM" => authorizer.map_or(AuthKind::Lambda, |a| self.model.authorizers[a].kind),
+                _ => AuthKind::Unknown,
+            },
+            Some(None) => AuthKind::Unknown,
+        };
+        let function = p.path(&["Integration", "Uri"]).and_then(|u| self.function_ref(u));
+        self.model.endpoints.push(Endpoint {
+            kind: ApiKind::Rest,
+            api,
+            method,
+            path,
+            function,
+            auth,
+            authorizer,
+            api_key_required,
+            loc,
+            cors: None,
+        });
+    }
+
+    fn v2_route(&mut self, p: &Node, loc: Loc, ix: &ApiIndex, resources: &[crate::loader::Entry]) {
+        let api = p.get("ApiId").and_then(Resolver::referenced_resource).and_then(|r| ix.apis.get(&r).copied());
+        let kind = api.map_or(ApiKind::Http, |a| self.model.apis[a].kind);
+        let route_key = p.get("RouteKey").map(|k| self.res.val(k).display().to_string()).unwrap_or_default();
+        let (method, path) = match route_key.split_once(' ') {
+            Some((m, path)) => (m.to_ascii_uppercase(), path.to_string()),
+            None => ("ANY".to_string(), route_key.clone()),
+        };
+        let authorizer =
+            p.get("AuthorizerId").and_then(Resolver::referenced_resource).and_then(|r| ix.authorizers.get(&r).copied());
+        let api_key_required = p.get("ApiKeyRequired").and_then(Node::as_bool).unwrap_or(false);
+        let auth_type = p.get("AuthorizationType").map(|a| self.res.val(a));
+        let mut auth = match auth_type.as_ref().map(|v| v.known().map(str::to_ascii_uppercase)) {
+            None => AuthKind::None,
+            Some(Some(t)) => match t.as_str() {
+                "NONE" => AuthKind::None,
+                "AWS_IAM" => AuthKind::Iam,
+                "JWT" => AuthKind::Jwt,
+                "CUSTOM" => authorizer.map_or(AuthKind::Lambda, |a| self.model.authorizers[a].kind),
+                _ => AuthKind::Unknown,
+            },
+            Some(None) => AuthKind::Unknown,
+        };
+        if auth == AuthKind::None && api_key_required {
+            auth = AuthKind::ApiKey;
+        }
+        // On a WebSocket API, callers authenticate once, on `$connect`; other routes ride on that
+        // connection.
+        if kind == ApiKind::WebSocket && route_key != "$connect" {
+            auth = AuthKind::Unknown;
+        }
+        // Target: "integrations/<IntegrationId>" → the integration's function.
+        let function = p
+            .get("Target")
+            .and_then(|t| match &t.value {
+                Value::Map(_) => t
+                    .path(&["Fn::Join"])
+                    .and_then(|j| j.as_seq()?.get(1)?.as_seq()?.iter().find_map(Resolver::referenced_resource))
+                    .or_else(|| Resolver::referenced_resource(t)),
+                _ => None,
+            })
+            .and_then(|integration| resources.iter().find(|e| e.key == integration))
+            .and_then(|e| e.value.path(&["Properties", "IntegrationUri"]))
+            .and_then(|u| self.function_ref(u));
+        self.model.endpoints.push(Endpoint {
+            kind,
+            api,
+            method,
+            path,
+            function,
+            auth,
+            authorizer,
+            api_key_required,
+            loc,
+            cors: None,
+        });
+    }
+
+    fn function_url(&mut self, function: Option<usize>, p: &Node, loc: Loc) {
+        let auth = match p.get("AuthType").map(|a| self.res.val(a)) {
+            Some(v) if v.is_known("NONE") => AuthKind::None,
+            Some(v) if v.is_known("AWS_IAM") => AuthKind::Iam,
+            // AuthType is required; a missing or unresolved one is not ours to call public.
+            _ => AuthKind::Unknown,
+        };
+        let cors = p.get("Cors").and_then(|c| cors(c, &self.res));
+        self.model.endpoints.push(Endpoint {
+            kind: ApiKind::FunctionUrl,
+            api: None,
+            method: "ANY".into(),
+            path: "/".into(),
+            function,
+            auth,
+            authorizer: None,
+            api_key_required: false,
+            loc,
+            cors,
+        });
+    }
+
+    fn permission(&mut self, p: &Node, loc: Loc) {
+        let function_node = p.get("FunctionName");
+        let function = function_node
+            .and_then(|n| self.function_ref(n).or_else(|| n.as_str().and_then(|s| self.functions.get(s).copied())));
+        let function_ref = function_node
+            .map(|n| Resolver::referenced_resource(n).unwrap_or_else(|| self.res.val(n).display().to_string()))
+            .unwrap_or_default();
+        let get = |k: &str| p.get(k).map(|n| self.res.val(n));
+        let permission = Permission {
+            function,
+            function_ref,
+            action: get("Action").unwrap_or(Val::Unknown("missing".into(), loc)),
+            principal: get("Principal").unwrap_or(Val::Unknown("missing".into(), loc)),
+            source_arn: get("SourceArn"),
+            source_account: get("SourceAccount"),
+            org_id: get("PrincipalOrgID"),
+            loc,
+        };
+        self.model.permissions.push(permission);
+    }
+
+    /// SAM function events (`Api`, `HttpApi`) and `FunctionUrlConfig`.
+    fn sam_function_entry_points(&mut self, name: &str, props: &Node, globals: Option<&Node>, ix: &mut ApiIndex) {
+        let Some(&function) = self.functions.get(name) else { return };
+        let url =
+            props.get("FunctionUrlConfig").or_else(|| globals.and_then(|g| g.path(&["Function", "FunctionUrlConfig"])));
+        if let Some(u) = url {
+            let loc = Loc::new(self.res.file, u.span);
+            self.function_url(Some(function), u, loc);
+        }
+        for ev in props.get("Events").and_then(Node::as_map).unwrap_or(&[]) {
+            let ty = ev.value.get("Type").and_then(Node::as_str).unwrap_or("");
+            let (kind, api_key, implicit, global_key) = match ty {
+                "Api" => (ApiKind::Rest, "RestApiId", IMPLICIT_REST, "Api"),
+                "HttpApi" => (ApiKind::Http, "ApiId", IMPLICIT_HTTP, "HttpApi"),
+                _ => continue,
+            };
+            let ep = ev.value.get("Properties");
+            let api = match ep.and_then(|p| p.get(api_key)) {
+                Some(r) => Resolver::referenced_resource(r).and_then(|r| ix.apis.get(&r).copied()),
+                None => Some(self.implicit_api(implicit, kind, global_key, globals, ix)),
+            };
+            let method = ep
+                .and_then(|p| p.get("Method"))
+                .and_then(Node::scalar_text)
+                .map_or_else(|| "ANY".into(), |m| m.to_ascii_uppercase());
+            let method = if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" { "ANY".into() } else { method };
+            let path =
+                ep.and_then(|p| p.get("Path")).map_or_else(|| "/".into(), |p| self.res.val(p).display().to_string());
+            let event_auth = ep.and_then(|p| p.path(&["Auth", "Authorizer"])).map(|a| self.res.val(a));
+            let api_key_required =
+                ep.and_then(|p| p.path(&["Auth", "ApiKeyRequired"])).and_then(Node::as_bool).unwrap_or(false);
+            let (mut auth, authorizer) = match (event_auth, api) {
+                (Some(Val::Known(n, _)), Some(api)) => self.named_auth(api, &n),
+                (Some(Val::Known(n, _)), None) if n == "NONE" => (AuthKind::None, None),
+                (Some(Val::Known(n, _)), None) if n == "AWS_IAM" => (AuthKind::Iam, None),
+                (Some(_), _) => (AuthKind::Unknown, None),
+                (None, Some(api)) => self.model.apis[api].default_auth.unwrap_or((AuthKind::None, None)),
+                // An API defined elsewhere (`!ImportValue`, a parameter): its settings are unknown.
+                (None, None) => (AuthKind::Unknown, None),
+            };
+            if auth == AuthKind::None && api_key_required {
+                auth = AuthKind::ApiKey;
+            }
+            self.model.endpoints.push(Endpoint {
+                kind,
+                api,
+                method,
+                path,
+                function: Some(function),
+                auth,
+                authorizer,
+                api_key_required,
+                loc: Loc::new(self.res.file, ev.key_span),
+                cors: None,
+            });
+        }
+    }
+
+    fn implicit_api(
+        &mut self,
+        name: &str,
+        kind: ApiKind,
+        global_key: &str,
+        globals: Option<&Node>,
+        ix: &mut ApiIndex,
+    ) -> ApiId {
+        if let Some(&id) = ix.apis.get(name) {
+            return id;
+        }
+        let loc = self.model.functions.first().map(|f| f.loc).unwrap_or_default();
+        let id = self.model.add_api(name, kind, loc);
+        ix.apis.insert(name.to_string(), id);
+        if let Some(g) = globals.and_then(|g| g.get(global_key)) {
+            self.api_properties(
+                id,
+                g,
+                if kind == ApiKind::Rest { "AWS::Serverless::Api" } else { "AWS::Serverless::HttpApi" },
+            );
+        }
+        id
+    }
+
+    /// Routes of an OpenAPI body. A route without `security` gets the document's default, else
+    /// the API's default authorizer (SAM applies it to every path of the definition).
+    fn openapi_routes(&mut self, api: ApiId, body: &Node) {
+        let def = openapi::read(body, &self.res);
+        let mut scheme_ids: HashMap<String, (AuthKind, Option<AuthorizerId>)> = HashMap::new();
+        for s in &def.schemes {
+            let existing = self.model.authorizers.iter().position(|a| a.api == Some(api) && a.name == s.name);
+            let id = existing.unwrap_or_else(|| self.model.add_authorizer(s.name.clone(), s.kind, Some(api), s.loc));
+            let kind = if s.kind == AuthKind::Unknown { self.model.authorizers[id].kind } else { s.kind };
+            scheme_ids.insert(s.name.clone(), (kind, (kind != AuthKind::ApiKey).then_some(id)));
+        }
+        let kind = self.model.apis[api].kind;
+        for r in def.routes {
+            // An event of a SAM function may describe the same route: it is already in.
+            if self.model.endpoints.iter().any(|e| e.api == Some(api) && e.method == r.method && e.path == r.path) {
+                continue;
+            }
+            let (auth, authorizer) = if r.iam {
+                (AuthKind::Iam, None)
+            } else {
+                match r.security.as_ref().or(def.default_security.as_ref()) {
+                    Some(names) => security_auth(names, &scheme_ids),
+                    None => self.model.apis[api].default_auth.unwrap_or((AuthKind::None, None)),
+                }
+            };
+            let function = r.function.and_then(|f| self.functions.get(&f).copied());
+            self.model.endpoints.push(Endpoint {
+                kind,
+                api: Some(api),
+                method: r.method,
+                path: r.path,
+                function,
+                auth,
+                authorizer,
+                api_key_required: auth == AuthKind::ApiKey,
+                loc: r.loc,
+                cors: None,
+            });
+        }
+    }
+}
+
+/// The strongest authentication among the schemes a route accepts; an empty requirement (`{}`)
+/// or no scheme means anyone.
+fn security_auth(
+    names: &[String],
+    schemes: &HashMap<String, (AuthKind, Option<AuthorizerId>)>,
+) -> (AuthKind, Option<AuthorizerId>) {
+    if names.is_empty() || names.iter().any(String::is_empty) {
+        return (AuthKind::None, None);
+    }
+    let mut best: Option<(AuthKind, Option<AuthorizerId>)> = None;
+    for n in names {
+        let found = schemes.get(n).copied().unwrap_or((AuthKind::Unknown, None));
+        best = match best {
+            // Any real authenticator beats an API key alone.
+            Some(b) if b.0 != AuthKind::ApiKey => Some(b),
+            _ => Some(found),
+        };
+    }
+    best.unwrap_or((AuthKind::None, None))
+}
+
+/// A REST resource's full path: `PathPart`s up the `ParentId` chain to the root.
+fn rest_path(resource: &Node, resources: &[crate::loader::Entry], depth: usize) -> String {
+    if depth > 32 {
+        return "/…".into();
+    }
+    let Some(id) = Resolver::referenced_resource(resource) else { return "/".into() };
+    let Some(r) = resources.iter().find(|e| e.key == id && resource_type(&e.value) == "AWS::ApiGateway::Resource")
+    else {
+        // `!GetAtt Api.RootResourceId`
+        return "/".into();
+    };
+    let part = r
+        .value
+        .path(&["Properties", "PathPart"])
+        .and_then(Node::scalar_text)
+        .map(|c| c.into_owned())
+        .unwrap_or_default();
+    let parent = r
+        .value
+        .path(&["Properties", "ParentId"])
+        .map_or_else(|| "/".to_string(), |p| rest_path(p, resources, depth + 1));
+    if parent.ends_with('/') { format!("{parent}{part}") } else { format!("{parent}/{part}") }
+}
+
+/// Does an API's resource policy restrict who may call it (a condition or a deny)?
+fn restricts_callers(policy: &Node) -> bool {
+    policy.get("Statement").is_some_and(|st| {
+        st.one_or_many()
+            .iter()
+            .any(|s| s.get("Condition").is_some() || s.get("Effect").and_then(Node::as_str) == Some("Deny"))
+    })
+}
+
+/// CORS settings in any of their forms: SAM's `Cors: "'*'"` / `{AllowOrigin, AllowCredentials}`,
+/// `CorsConfiguration` / function URL `Cors` (`AllowOrigins`, `AllowCredentials`).
+pub fn cors(node: &Node, res: &Resolver) -> Option<Cors> {
+    let loc = res.loc(node);
+    let unquote = |v: Val| match v {
+        Val::Known(s, l) => Val::Known(s.trim_matches('\'').to_string(), l),
+        other => other,
+    };
+    match &node.value {
+        Value::String(_) => Some(Cors { origins: vec![unquote(res.val(node))], credentials: None, loc }),
+        Value::Bool(true) => Some(Cors { origins: vec![Val::Known("*".into(), loc)], credentials: None, loc }),
+        Value::Map(_) => {
+            let origins = node
+                .get("AllowOrigins")
+                .or_else(|| node.get("AllowOrigin"))
+                .map(|o| res.vals(o).into_iter().map(unquote).collect())
+                .unwrap_or_default();
+            let credentials = node.get("AllowCredentials").and_then(Node::as_bool);
+            Some(Cors { origins, credentials, loc })
+        }
+        _ => None,
+    }
+}
