@@ -151,7 +151,9 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
     let mut tags = vec!["security".to_string(), rule.family().to_string()];
     tags.extend(s.tags.iter().cloned());
     tags.extend(s.references.iter().filter_map(|r| cwe_number(r)).map(|n| format!("external/cwe/cwe-{n}")));
-    tags.dedup();
+    // SARIF requires unique tags; a rule may repeat one of ours (`security`). Keep first uses.
+    let mut seen = std::collections::HashSet::new();
+    tags.retain(|t| seen.insert(t.clone()));
     let help_md = crate::docs::rule_help_markdown(rule);
     ReportingDescriptor::builder()
         .id(s.id.clone())
