@@ -2,7 +2,7 @@
 //! are generated from these definitions.
 
 use crate::finding::Severity;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -23,6 +23,8 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+// Parsed once per process: boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Scan files and directories for findings
     Scan(ScanArgs),
@@ -33,25 +35,64 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[command(after_long_help = SCAN_AFTER_HELP)]
 pub struct ScanArgs {
-    /// Files and directories to scan
+    /// Files and directories to scan (with --staged or --changed-since: limits which changed
+    /// files are considered)
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
 
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Report format (repeatable: each --format is paired with the --output that follows it;
+    /// see "Several reports" below)
+    #[arg(long, value_enum, value_name = "FORMAT", action = ArgAction::Append)]
+    pub format: Vec<Format>,
 
-    /// Write the report to FILE instead of standard output
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    /// Write the report of the preceding --format to FILE instead of standard output
+    /// (repeatable)
+    #[arg(long, short = 'o', value_name = "FILE", action = ArgAction::Append)]
+    pub output: Vec<PathBuf>,
 
-    /// Exit with 1 when a finding is at or above this severity (`none`: never)
-    #[arg(long, value_enum, default_value_t = FailOn::Low, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
+    /// Exit with 1 when a finding is at or above this severity (`none`: never) [default: the
+    /// config file's `fail_on`, else low]
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
 
     #[command(flatten)]
     pub rules: RuleSelection,
+
+    /// Scan what is staged in the git index (not the working tree), only the staged files:
+    /// the pre-commit hook
+    #[arg(long, conflicts_with = "changed_since")]
+    pub staged: bool,
+
+    /// Report only findings in files changed since the merge base of REV and HEAD (committed,
+    /// uncommitted and untracked changes); manifests are still read whole, so facts that span
+    /// files stay right. For pull-request gates, e.g. `--changed-since origin/main`
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
+
+    /// Hide the findings recorded in FILE (written by --write-baseline); report how many were
+    /// hidden and which entries no longer match anything
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record the current findings in FILE as the accepted baseline, then report as with
+    /// --baseline FILE
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "staged", "changed_since"])]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Ignore inline and resource-level suppressions and the baseline: report everything
+    #[arg(long)]
+    pub no_suppress: bool,
+
+    /// Read the configuration from FILE [default: .slsguard.yml (or .yaml) in the scanned
+    /// directory when one directory is given, else in the current directory]
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Do not read a configuration file
+    #[arg(long)]
+    pub no_config: bool,
 
     /// Worker threads (0: one per CPU)
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
@@ -69,6 +110,26 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
 }
+
+const SCAN_AFTER_HELP: &str = "\
+Several reports:
+  One run can write several reports. Each --output FILE takes the report of the last --format
+  before it (or, when no --format comes before it, of the first one after it); a --format with
+  no --output of its own goes to standard output, and at most one may. The default is one text
+  report on standard output. For example, to upload SARIF and read text in the CI log:
+
+    slsguard scan --format sarif --output slsguard.sarif --format text
+
+Suppressions:
+  `slsguard:ignore RULE-ID reason` in a comment (#, //, /* */, --) on a finding's line, or alone
+  on the line above it, suppresses it; so does `Metadata: {slsguard: {ignore: [{id, reason}]}}`
+  on a CloudFormation/SAM/CDK resource and `slsguard: {ignore: [{id, reason}]}` under a
+  serverless.yml function. Suppressed and baselined findings never fail the scan; they are
+  counted in the summary and kept in SARIF as `suppressions`. See docs/config.md.
+
+Progress:
+  On a terminal, scans that take longer than a second show files done / total on standard
+  error; never when standard error is a pipe or a file, or when CI is set.";
 
 #[derive(Debug, Args, Clone, Default)]
 pub struct RuleSelection {
@@ -123,9 +184,14 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// For terminals: one block per finding, then a summary
     Text,
+    /// For scripts (docs/json-output.md)
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers
     Sarif,
+    /// GitHub Actions workflow commands: one annotation per finding
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -134,7 +200,8 @@ pub enum ListFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FailOn {
     None,
     Low,
@@ -160,6 +227,67 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+/// One report of a scan: its format, and the file it goes to (`None`: standard output).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportTarget {
+    pub format: Format,
+    pub output: Option<PathBuf>,
+}
+
+/// Pairs the `--format` and `--output` flags of a `scan` by their positions on the command line
+/// (see the "Several reports" help). `formats` and `outputs` carry clap's argument indices.
+pub fn pair_reports(formats: &[(usize, Format)], outputs: &[(usize, PathBuf)]) -> Result<Vec<ReportTarget>, String> {
+    let mut targets: Vec<ReportTarget> =
+        formats.iter().map(|&(_, format)| ReportTarget { format, output: None }).collect();
+    if targets.is_empty() {
+        targets.push(ReportTarget { format: Format::Text, output: None });
+    }
+    for (at, file) in outputs {
+        // The last --format before this --output, else the first one after it.
+        let owner = formats.iter().rposition(|(i, _)| i < at).unwrap_or(0);
+        let target = &mut targets[owner];
+        if let Some(first) = &target.output {
+            return Err(format!(
+                "--output {} and --output {} both take the {} report; give each --output its own --format",
+                first.display(),
+                file.display(),
+                target.format.name()
+            ));
+        }
+        target.output = Some(file.clone());
+    }
+    let to_stdout: Vec<&str> = targets.iter().filter(|t| t.output.is_none()).map(|t| t.format.name()).collect();
+    if to_stdout.len() > 1 {
+        return Err(format!(
+            "only one report can go to standard output, but {} have no --output FILE",
+            to_stdout.join(" and ")
+        ));
+    }
+    Ok(targets)
+}
+
+/// The reports of a `scan`, from its matches (clap's derive API does not expose positions).
+pub fn report_targets(scan: &clap::ArgMatches) -> Result<Vec<ReportTarget>, String> {
+    fn positioned<T: Clone + Send + Sync + 'static>(m: &clap::ArgMatches, id: &str) -> Vec<(usize, T)> {
+        match (m.indices_of(id), m.get_many::<T>(id)) {
+            (Some(i), Some(v)) => i.zip(v.cloned()).collect(),
+            _ => Vec::new(),
+        }
+    }
+    pair_reports(&positioned::<Format>(scan, "format"), &positioned::<PathBuf>(scan, "output"))
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Text => "text",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+        }
+    }
 }
 
 /// `1048576`, `512K`, `10M`, `1G` (binary multiples).
@@ -189,6 +317,35 @@ mod tests {
     #[test]
     fn cli_definition_is_valid() {
         Cli::command().debug_assert();
+    }
+
+    fn targets(
+        formats: &[(usize, Format)],
+        outputs: &[(usize, &str)],
+    ) -> Result<Vec<(Format, Option<String>)>, String> {
+        let outputs: Vec<(usize, PathBuf)> = outputs.iter().map(|&(i, p)| (i, PathBuf::from(p))).collect();
+        pair_reports(formats, &outputs)
+            .map(|t| t.into_iter().map(|t| (t.format, t.output.map(|p| p.display().to_string()))).collect())
+    }
+
+    #[test]
+    fn reports_pair_by_position() {
+        use Format::*;
+        assert_eq!(targets(&[], &[]), Ok(vec![(Text, None)]));
+        assert_eq!(targets(&[], &[(2, "r.txt")]), Ok(vec![(Text, Some("r.txt".into()))]));
+        // `--format sarif --output out.sarif --format text`
+        assert_eq!(
+            targets(&[(2, Sarif), (6, Text)], &[(4, "out.sarif")]),
+            Ok(vec![(Sarif, Some("out.sarif".into())), (Text, None)])
+        );
+        // `--output r.json --format json`: an --output before any --format takes the first one.
+        assert_eq!(targets(&[(4, Json)], &[(2, "r.json")]), Ok(vec![(Json, Some("r.json".into()))]));
+        assert_eq!(
+            targets(&[(2, Sarif), (6, Json)], &[(4, "a.sarif"), (8, "a.json")]),
+            Ok(vec![(Sarif, Some("a.sarif".into())), (Json, Some("a.json".into()))])
+        );
+        assert!(targets(&[(2, Sarif), (4, Text)], &[]).unwrap_err().contains("standard output"));
+        assert!(targets(&[(2, Sarif)], &[(4, "a"), (6, "b")]).unwrap_err().contains("its own --format"));
     }
 
     #[test]

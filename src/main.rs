@@ -2,19 +2,27 @@
 //! (0 clean, 1 findings at or above --fail-on, 2 the tool could not do its job).
 
 use anyhow::{Context, Result};
-use clap::Parser;
-use slsguard::cli::{Cli, ColorChoice, Command, ExplainArgs, Format, ListFormat, RulesArgs, RulesCommand, ScanArgs};
-use slsguard::report;
+use clap::{CommandFactory, FromArgMatches};
+use slsguard::baseline::Baseline;
+use slsguard::cli::{
+    Cli, ColorChoice, Command, ExplainArgs, FailOn, Format, ListFormat, ReportTarget, RulesArgs, RulesCommand, ScanArgs,
+};
+use slsguard::config::{self, Config};
 use slsguard::rules::{RuleSet, selftest};
+use slsguard::{Source, progress, report, suppress};
 use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    // Parsed in two steps: the derive API does not keep the flags' positions, which pair each
+    // --output with its --format.
+    let parsed = Cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             // clap prints help/version with code 0 and usage errors with code 2.
             let _ = e.print();
@@ -22,7 +30,16 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => {
+            let targets = matches.subcommand_matches("scan").map(slsguard::cli::report_targets);
+            match targets.unwrap_or_else(|| Ok(Vec::new())) {
+                Ok(targets) => scan(args, targets),
+                Err(message) => {
+                    let _ = Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message).print();
+                    return ExitCode::from(EXIT_ERROR);
+                }
+            }
+        }
         Command::Rules(args) => rules(args),
         Command::Explain(args) => explain(args),
     };
@@ -40,28 +57,95 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
 }
 
-fn scan(args: ScanArgs) -> Result<u8> {
-    let rules = RuleSet::load(true, &args.rules.dirs)?.select(&args.rules.only, &args.rules.skip)?;
+fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
+    let config = load_config(&args)?;
+    let mut dirs = config.as_ref().map(|c| c.rule_dirs.clone()).unwrap_or_default();
+    dirs.extend(args.rules.dirs.iter().cloned());
+    // Every loaded rule, selected or not: suppressions and the config may name any of them.
+    let known = RuleSet::load(true, &dirs)?;
+    let (mut only, mut skip) = (args.rules.only.clone(), args.rules.skip.clone());
+    if let Some(c) = &config {
+        c.check_rules(&known)?;
+        if only.is_empty() {
+            only = c.enable.clone();
+        }
+        skip.extend(c.disable.iter().cloned());
+    }
+    let mut rules = known.select(&only, &skip)?;
+    if let Some(c) = &config {
+        rules = c.apply_severity(&rules);
+    }
+    let source = match (&args.staged, &args.changed_since) {
+        (true, _) => Source::Staged,
+        (false, Some(rev)) => Source::ChangedSince(rev.clone()),
+        (false, None) => Source::Paths,
+    };
     let opts = slsguard::ScanOptions {
         paths: args.paths.clone(),
         threads: args.threads,
         no_ignore: args.no_ignore,
         max_file_size: args.max_file_size,
+        source,
+        exclude: config.as_ref().map(|c| c.exclude.clone()),
+        public_routes: config.as_ref().map(|c| c.public_routes.clone()).unwrap_or_default(),
+        progress: progress::wanted(),
     };
-    let report = slsguard::scan(&opts, &rules)?;
-    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
-    let color = match args.color {
+    let mut report = slsguard::scan(&opts, &rules)?;
+    suppress::apply(&mut report, &known, !args.no_suppress);
+    if let Some(file) = &args.write_baseline {
+        let baseline = Baseline::from_findings(&report.findings);
+        baseline.write(file)?;
+        let n = baseline.entries.len();
+        eprintln!("slsguard: wrote {n} finding{} to {}", if n == 1 { "" } else { "s" }, file.display());
+        if !args.no_suppress {
+            baseline.apply(&mut report, &rules, &file.display().to_string());
+        }
+    } else if let (Some(file), false) = (&args.baseline, args.no_suppress) {
+        Baseline::read(file)?.apply(&mut report, &rules, &file.display().to_string());
+    }
+    for target in &targets {
+        write_report(&report, &rules, target, args.color)?;
+    }
+    let fail_on = args.fail_on.or(config.as_ref().and_then(|c| c.fail_on)).unwrap_or(FailOn::Low);
+    Ok(if report.fails(fail_on.threshold()) { EXIT_FINDINGS } else { 0 })
+}
+
+/// `--config FILE`, else `.slsguard.yml` in the one directory scanned, else in the current one.
+fn load_config(args: &ScanArgs) -> Result<Option<Config>> {
+    if args.no_config {
+        return Ok(None);
+    }
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => {
+            let root = match args.paths.as_slice() {
+                [one] if one.is_dir() => one.clone(),
+                _ => PathBuf::from("."),
+            };
+            config::find(&root)
+        }
+    };
+    Ok(match path {
+        Some(p) => Some(Config::load(&p)?),
+        None => None,
+    })
+}
+
+fn write_report(report: &report::Report, rules: &RuleSet, target: &ReportTarget, color: ColorChoice) -> Result<()> {
+    let to_terminal = target.output.is_none() && io::stdout().is_terminal();
+    let color = match color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
     };
     let mut buf: Vec<u8> = Vec::new();
-    match args.format {
-        Format::Text => report::text::write(&report, &mut buf, color)?,
-        Format::Json => report::json::write(&report, &rules, &mut buf)?,
-        Format::Sarif => report::sarif::write(&report, &rules, &mut buf)?,
+    match target.format {
+        Format::Text => report::text::write(report, &mut buf, color)?,
+        Format::Json => report::json::write(report, rules, &mut buf)?,
+        Format::Sarif => report::sarif::write(report, rules, &mut buf)?,
+        Format::Github => report::github::write(report, rules, &mut buf)?,
     }
-    match &args.output {
+    match &target.output {
         Some(path) => std::fs::write(path, &buf).with_context(|| format!("could not write {}", path.display()))?,
         None => {
             let mut out = io::stdout().lock();
@@ -69,7 +153,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
             out.flush()?;
         }
     }
-    Ok(if report.fails(args.fail_on.threshold()) { EXIT_FINDINGS } else { 0 })
+    Ok(())
 }
 
 fn rules(args: RulesArgs) -> Result<u8> {

@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read as _;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 /// Bytes sniffed for a NUL to call a file binary (as git does).
@@ -33,12 +34,41 @@ pub struct ScanOptions {
     pub threads: usize,
     pub no_ignore: bool,
     pub max_file_size: u64,
+    /// Which files: the paths' files on disk, or git's staged or changed ones under them.
+    pub source: Source,
+    /// Files left out (the config file's `exclude`).
+    pub exclude: Option<crate::config::Exclude>,
+    /// Routes public by design (the config file's `public_routes`: `GET /health`, `/status`).
+    pub public_routes: Vec<String>,
+    /// Show progress on standard error (see `progress::wanted`).
+    pub progress: bool,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        Self { paths: vec![PathBuf::from(".")], threads: 0, no_ignore: false, max_file_size: DEFAULT_MAX_FILE_SIZE }
+        Self {
+            paths: vec![PathBuf::from(".")],
+            threads: 0,
+            no_ignore: false,
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            source: Source::Paths,
+            exclude: None,
+            public_routes: Vec::new(),
+            progress: false,
+        }
     }
+}
+
+/// Where a scan's files come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// The files under the paths, on disk.
+    Paths,
+    /// The content staged in the git index, for the staged files under the paths.
+    Staged,
+    /// The files under the paths, reporting only on those changed since the merge base of this
+    /// revision and HEAD.
+    ChangedSince(String),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +77,8 @@ pub enum ScanError {
     Discover(#[from] discover::DiscoverError),
     #[error("could not start worker threads: {0}")]
     Threads(String),
+    #[error(transparent)]
+    Git(#[from] crate::git::GitError),
 }
 
 /// A file to scan: on disk, or in memory (rule examples, staged content).
@@ -109,7 +141,19 @@ impl Scanner {
 
     /// Scans `inputs` (in parallel on the current rayon pool) into one sorted report.
     pub fn scan_inputs(&self, inputs: &[Input]) -> Report {
-        let outcomes: Vec<FileOutcome> = inputs.par_iter().map(|i| self.scan_one(i)).collect();
+        self.scan_inputs_counting(inputs, &AtomicUsize::new(0))
+    }
+
+    /// Like [`Scanner::scan_inputs`], adding one to `done` per file read (for progress).
+    pub fn scan_inputs_counting(&self, inputs: &[Input], done: &AtomicUsize) -> Report {
+        let outcomes: Vec<FileOutcome> = inputs
+            .par_iter()
+            .map(|i| {
+                let o = self.scan_one(i);
+                done.fetch_add(1, Ordering::Relaxed);
+                o
+            })
+            .collect();
         let mut report = Report::default();
         let mut manifests = Vec::new();
         for o in outcomes {
@@ -117,6 +161,7 @@ impl Scanner {
             report.stats.bytes_scanned += o.bytes;
             report.findings.extend(o.findings);
             report.notifications.extend(o.notifications);
+            report.directives.extend(o.directives);
             manifests.extend(o.manifest);
         }
         report.findings.extend(self.model_findings(manifests));
@@ -272,6 +317,7 @@ impl Scanner {
         }
         out.scanned = true;
         out.bytes = bytes.len() as u64;
+        out.directives = crate::suppress::directives(display, &bytes);
         let hits = prefer_specific(&self.secrets, self.secrets.scan(display, &bytes));
         if let Some(content) = self.load_manifest(display, &bytes, &mut out) {
             out.manifest = Some(ManifestFile {
@@ -374,6 +420,13 @@ fn read_file(path: &std::path::Path, max: u64) -> std::io::Result<FileRead> {
     Ok(FileRead::Text(buf))
 }
 
+/// Files that may be deployment manifests, by name: read whole even when only changed files
+/// are reported on.
+fn is_manifest_name(path: &str) -> bool {
+    let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    matches!(ext.as_str(), "yml" | "yaml" | "json" | "template" | "tf")
+}
+
 fn is_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some()
 }
@@ -385,6 +438,7 @@ struct FileOutcome {
     findings: Vec<Finding>,
     notifications: Vec<Notification>,
     manifest: Option<ManifestFile>,
+    directives: Vec<crate::suppress::Directive>,
 }
 
 /// Scans the paths of `opts` with `rules`.
@@ -395,12 +449,50 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
         .map_err(|e| ScanError::Threads(e.to_string()))?;
     let threads = pool.current_num_threads();
     let dopts = DiscoverOptions { no_ignore: opts.no_ignore, threads };
-    let (files, problems) = discover::discover(&opts.paths, &dopts)?;
-    let inputs: Vec<Input> = files.into_iter().map(Input::Disk).collect();
+    let mut notes = Vec::new();
+    // With --changed-since, only changed files are reported on, but every manifest is read so
+    // that facts spanning files (which role a function uses, a Terraform module) stay right.
+    let mut changed = None;
+    let mut inputs: Vec<Input> = match &opts.source {
+        Source::Staged => {
+            let (inputs, skipped) = crate::git::staged(&opts.paths, opts.max_file_size)?;
+            notes = skipped;
+            inputs
+        }
+        Source::Paths | Source::ChangedSince(_) => {
+            let only = match &opts.source {
+                Source::ChangedSince(rev) => Some(crate::git::changed_since(rev, &opts.paths)?),
+                _ => None,
+            };
+            let (files, problems) = discover::discover(&opts.paths, &dopts)?;
+            for p in problems {
+                notes.push(Notification::skipped(Level::Error, "unreadable", &p.path, &p.message));
+            }
+            let inputs = files
+                .into_iter()
+                .filter(|f| only.as_ref().is_none_or(|c| c.contains(&f.display) || is_manifest_name(&f.display)))
+                .map(Input::Disk)
+                .collect();
+            changed = only;
+            inputs
+        }
+    };
+    if let Some(ex) = &opts.exclude {
+        inputs.retain(|i| !ex.matches(i.display()));
+        notes.retain(|n| !ex.matches(&n.path));
+    }
     let scanner = Scanner::new(rules, opts.max_file_size);
-    let mut report = pool.install(|| scanner.scan_inputs(&inputs));
-    for p in problems {
-        report.notifications.push(Notification::skipped(Level::Error, "unreadable", &p.path, &p.message));
+    let progress = opts.progress.then(|| crate::progress::Progress::start(inputs.len()));
+    let done = progress.as_ref().map_or_else(|| Arc::new(AtomicUsize::new(0)), |p| p.counter());
+    let mut report = pool.install(|| scanner.scan_inputs_counting(&inputs, &done));
+    drop(progress);
+    report.notifications.extend(notes);
+    report.files = inputs.iter().map(|i| i.display().to_string()).collect();
+    if let Some(changed) = changed {
+        report.files.retain(|p| changed.contains(p));
+        report.findings.retain(|f| changed.contains(&f.location.path));
+        report.notifications.retain(|n| changed.contains(&n.path));
+        report.directives.retain(|d| changed.contains(&d.path));
     }
     report.stats.files_skipped = report.notifications.iter().filter(|n| n.skipped).count() as u64;
     report.sort();

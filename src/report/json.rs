@@ -1,7 +1,7 @@
 //! The JSON report. Its schema is documented in docs/json-output.md and versioned by
 //! `schema_version`; fields are only ever added.
 
-use super::Report;
+use super::{Report, Suppressed, SuppressionKind};
 use crate::finding::{Finding, Severity};
 use crate::rules::RuleSet;
 use serde::Serialize;
@@ -16,6 +16,8 @@ struct Doc<'a> {
     tool: Tool,
     summary: Summary,
     findings: Vec<JsonFinding<'a>>,
+    suppressed: Vec<JsonSuppressed<'a>>,
+    baseline: Option<JsonBaseline<'a>>,
     skipped: Vec<JsonSkipped<'a>>,
     errors: Vec<JsonError<'a>>,
 }
@@ -33,6 +35,33 @@ struct Summary {
     bytes_scanned: u64,
     findings: usize,
     by_severity: BTreeMap<&'static str, usize>,
+    suppressed: usize,
+}
+
+#[derive(Serialize)]
+struct JsonSuppressed<'a> {
+    #[serde(flatten)]
+    finding: JsonFinding<'a>,
+    suppression: JsonSuppression<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppression<'a> {
+    /// SARIF's kind: `inSource` or `external`.
+    kind: SuppressionKind,
+    /// `comment`, `resource` or `baseline`.
+    by: &'static str,
+    justification: &'a str,
+    path: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    file: &'a str,
+    hidden: usize,
+    stale: usize,
 }
 
 #[derive(Serialize)]
@@ -78,6 +107,21 @@ struct JsonError<'a> {
     message: &'a str,
 }
 
+fn suppressed<'a>(s: &'a Suppressed, rules: &'a RuleSet) -> JsonSuppressed<'a> {
+    let at = s.suppression.location.as_ref();
+    JsonSuppressed {
+        finding: finding(&s.finding, rules),
+        suppression: JsonSuppression {
+            kind: s.suppression.by.kind(),
+            by: s.suppression.by.as_str(),
+            justification: &s.suppression.justification,
+            path: at.map(|l| l.path.as_str()),
+            line: at.map(|l| l.span.start.line),
+            column: at.map(|l| l.span.start.column),
+        },
+    }
+}
+
 fn finding<'a>(f: &'a Finding, rules: &'a RuleSet) -> JsonFinding<'a> {
     let s = f.location.span;
     JsonFinding {
@@ -117,8 +161,11 @@ pub fn write(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resul
             bytes_scanned: report.stats.bytes_scanned,
             findings: report.findings.len(),
             by_severity: Severity::ALL.iter().map(|&s| (s.as_str(), report.count(s))).collect(),
+            suppressed: report.suppressed.len(),
         },
         findings: report.findings.iter().map(|f| finding(f, rules)).collect(),
+        suppressed: report.suppressed.iter().map(|s| suppressed(s, rules)).collect(),
+        baseline: report.baseline.as_ref().map(|b| JsonBaseline { file: &b.file, hidden: b.hidden, stale: b.stale }),
         skipped: report
             .notifications
             .iter()

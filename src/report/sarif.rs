@@ -3,7 +3,7 @@
 //! `%SRCROOT%`, our fingerprint in `partialFingerprints`, and skipped or unreadable files as
 //! tool execution notifications.
 
-use super::Report;
+use super::{Report, Suppressed, SuppressionKind};
 use crate::finding::{Finding, Severity};
 use crate::rules::{Rule, RuleSet};
 use crate::source::Span;
@@ -11,7 +11,7 @@ use serde_json::json;
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification, PhysicalLocation,
     PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif,
-    Tool, ToolComponent,
+    Suppression, Tool, ToolComponent,
 };
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -31,8 +31,14 @@ pub fn write(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resul
 
 pub fn build(report: &Report, rules: &RuleSet, root: &Path) -> Sarif {
     let rule_index: BTreeMap<&str, usize> = rules.rules().iter().enumerate().map(|(i, r)| (r.id(), i)).collect();
-    let results: Vec<SarifResult> =
+    let mut results: Vec<SarifResult> =
         report.findings.iter().map(|f| result(f, rule_index.get(f.rule_id.as_str()).copied())).collect();
+    // Suppressed findings stay in the log, marked, so viewers can show what was accepted and why.
+    results.extend(report.suppressed.iter().map(|s| {
+        let mut r = result(&s.finding, rule_index.get(s.finding.rule_id.as_str()).copied());
+        r.suppressions = Some(vec![suppression(s)]);
+        r
+    }));
     let notifications: Vec<Notification> = report
         .problems()
         .map(|n| {
@@ -144,6 +150,21 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
         r.related_locations = Some(related);
     }
     r
+}
+
+fn suppression(s: &Suppressed) -> Suppression {
+    let kind = match s.suppression.by.kind() {
+        SuppressionKind::InSource => "inSource",
+        SuppressionKind::External => "external",
+    };
+    let mut sup = Suppression::builder()
+        .kind(json!(kind))
+        .status(json!("accepted"))
+        .justification(s.suppression.justification.clone())
+        .properties(props(None, [("suppressedBy", json!(s.suppression.by.as_str()))]))
+        .build();
+    sup.location = s.suppression.location.as_ref().map(|l| location(&l.path, Some(region(l.span)), None));
+    sup
 }
 
 fn descriptor(rule: &Rule) -> ReportingDescriptor {

@@ -1,7 +1,7 @@
 //! The terminal report: one block per finding (`path:line:col severity rule-id message`, then the
 //! redacted line), files in order, problems, and a summary by severity.
 
-use super::{Level, Report};
+use super::{Level, Report, SuppressedBy};
 use crate::finding::Severity;
 use std::io::{self, Write};
 
@@ -74,6 +74,11 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
     writeln!(out, "{}", summary(report, &st))
 }
 
+/// The last line of the report: findings by severity, suppressed findings, files.
+pub fn summary_line(report: &Report) -> String {
+    summary(report, &Style { on: false })
+}
+
 fn summary(report: &Report, st: &Style) -> String {
     let n = report.findings.len();
     let by: Vec<String> = Severity::ALL.iter().map(|&s| format!("{} {}", report.count(s), s)).collect();
@@ -83,12 +88,25 @@ fn summary(report: &Report, st: &Style) -> String {
     } else {
         st.paint("1", &format!("{n} finding{} in {files} file{}", plural(n), plural(files)))
     };
-    let mut s = format!(
-        "{head} ({}); {} file{} scanned",
-        by.join(", "),
+    let mut s = format!("{head} ({})", by.join(", "));
+    if !report.suppressed.is_empty() {
+        let parts: Vec<String> = [
+            (SuppressedBy::Comment, "by comment"),
+            (SuppressedBy::Resource, "by resource metadata"),
+            (SuppressedBy::Baseline, "by baseline"),
+        ]
+        .iter()
+        .map(|&(by, what)| (report.suppressed_by(by), what))
+        .filter(|(k, _)| *k > 0)
+        .map(|(k, what)| format!("{k} {what}"))
+        .collect();
+        s.push_str(&format!("; {} suppressed ({})", report.suppressed.len(), parts.join(", ")));
+    }
+    s.push_str(&format!(
+        "; {} file{} scanned",
         report.stats.files_scanned,
         plural(report.stats.files_scanned as usize)
-    );
+    ));
     if report.stats.files_skipped > 0 {
         s.push_str(&format!(", {} skipped", report.stats.files_skipped));
     }

@@ -1,0 +1,243 @@
+//! Git as a source of files, through the `git` binary (it knows every index format, worktree
+//! layout and `GIT_INDEX_FILE` a hook may be given; a reimplementation would not):
+//! - `--staged`: the blobs staged in the index, not the working tree, for the pre-commit hook;
+//! - `--changed-since REV`: the files changed since the merge base of REV and HEAD, for
+//!   pull-request gates.
+//!
+//! Paths come back relative to the working directory (`--relative`), the form the rest of the
+//! scan displays, so findings map to the same paths as a scan of the working tree.
+
+use crate::report::{Level, Notification};
+use crate::scan::Input;
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("{flag}: could not run git: {message}")]
+    Spawn { flag: &'static str, message: String },
+    #[error("{flag}: {message}")]
+    Failed { flag: &'static str, message: String },
+}
+
+/// Blob modes that hold no file content to scan: symlinks (the blob is the link's target)
+/// and submodules (a commit id).
+const SKIPPED_MODES: [&str; 2] = ["120000", "160000"];
+
+fn git(flag: &'static str, args: &[&str], paths: &[PathBuf]) -> Result<Vec<u8>, GitError> {
+    let mut cmd = Command::new("git");
+    // Paths from the command line are paths, not pathspec globs.
+    cmd.arg("--literal-pathspecs").args(args);
+    if !paths.is_empty() {
+        cmd.arg("--").args(paths);
+    }
+    let out = cmd.stdin(Stdio::null()).output().map_err(|e| GitError::Spawn { flag, message: e.to_string() })?;
+    if !out.status.success() {
+        return Err(failed(flag, &out.stderr));
+    }
+    Ok(out.stdout)
+}
+
+/// Outside a work tree `git diff` turns into `git diff --no-index` and fails obscurely; say so
+/// plainly instead.
+fn ensure_work_tree(flag: &'static str) -> Result<(), GitError> {
+    let out = git(flag, &["rev-parse", "--is-inside-work-tree"], &[])?;
+    if String::from_utf8_lossy(&out).trim() != "true" {
+        return Err(GitError::Failed { flag, message: "not inside a git work tree".into() });
+    }
+    Ok(())
+}
+
+fn failed(flag: &'static str, stderr: &[u8]) -> GitError {
+    let text = String::from_utf8_lossy(stderr);
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("git failed").trim();
+    let hint = if first.contains("not a git repository") { " (run slsguard inside a git work tree)" } else { "" };
+    GitError::Failed { flag, message: format!("{first}{hint}") }
+}
+
+/// One staged file: its path and blob id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct StagedFile {
+    path: String,
+    blob: String,
+}
+
+/// Parses `git diff --raw -z` records: `:<old mode> <new mode> <old id> <new id> <status>\0<path>\0`.
+fn parse_raw(out: &[u8]) -> Vec<StagedFile> {
+    let mut files = Vec::new();
+    let mut fields = out.split(|&b| b == 0);
+    while let Some(meta) = fields.next() {
+        let Some(path) = fields.next() else { break };
+        let meta = String::from_utf8_lossy(meta);
+        let parts: Vec<&str> = meta.trim_start_matches(':').split(' ').collect();
+        let (Some(mode), Some(blob)) = (parts.get(1), parts.get(3)) else { continue };
+        if SKIPPED_MODES.contains(mode) || path.is_empty() {
+            continue;
+        }
+        files.push(StagedFile { path: String::from_utf8_lossy(path).into_owned(), blob: blob.to_string() });
+    }
+    files
+}
+
+/// The content staged in the index for the added, copied and modified files under `paths`,
+/// as in-memory inputs. Blobs over `max_file_size` become notifications, as on disk.
+pub fn staged(paths: &[PathBuf], max_file_size: u64) -> Result<(Vec<Input>, Vec<Notification>), GitError> {
+    const FLAG: &str = "--staged";
+    ensure_work_tree(FLAG)?;
+    let raw = git(
+        FLAG,
+        &[
+            "diff",
+            "--cached",
+            "--raw",
+            "-z",
+            "--no-abbrev",
+            "--no-renames",
+            "--no-ext-diff",
+            "--ignore-submodules",
+            "--diff-filter=ACM",
+            "--relative",
+        ],
+        paths,
+    )?;
+    let files = parse_raw(&raw);
+    if files.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let blobs = cat_blobs(FLAG, &files, max_file_size)?;
+    let mut inputs = Vec::new();
+    let mut notes = Vec::new();
+    for (file, blob) in files.into_iter().zip(blobs) {
+        match blob {
+            Blob::Content(content) => inputs.push(Input::Memory { display: file.path, content }),
+            Blob::TooLarge(size) => notes.push(Notification::skipped(
+                Level::Warning,
+                "too-large",
+                &file.path,
+                &format!("skipped: {size} bytes is over the --max-file-size limit of {max_file_size} bytes"),
+            )),
+        }
+    }
+    inputs.sort_by(|a, b| a.display().cmp(b.display()));
+    Ok((inputs, notes))
+}
+
+enum Blob {
+    Content(Vec<u8>),
+    TooLarge(u64),
+}
+
+/// Reads blobs with one `git cat-file --batch` process. The ids are written from a second
+/// thread so that neither side's pipe buffer can fill up and stall the other.
+fn cat_blobs(flag: &'static str, files: &[StagedFile], max: u64) -> Result<Vec<Blob>, GitError> {
+    let mut child = Command::new("git")
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| GitError::Spawn { flag, message: e.to_string() })?;
+    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        return Err(GitError::Spawn { flag, message: "no pipes to git cat-file".into() });
+    };
+    let ids: String = files.iter().map(|f| format!("{}\n", f.blob)).collect();
+    let result = std::thread::scope(|s| {
+        s.spawn(move || {
+            // A write error means git exited early; its stderr says why.
+            let _ = stdin.write_all(ids.as_bytes());
+        });
+        let mut reader = BufReader::new(stdout);
+        let mut blobs = Vec::with_capacity(files.len());
+        for f in files {
+            let mut header = String::new();
+            reader.read_line(&mut header).map_err(|e| GitError::Failed { flag, message: e.to_string() })?;
+            // `<id> <type> <size>`, or `<id> missing`.
+            let size: Option<u64> = header.split_whitespace().nth(2).and_then(|s| s.parse().ok());
+            let Some(size) = size else {
+                return Err(GitError::Failed {
+                    flag,
+                    message: format!("could not read the staged content of {}: {}", f.path, header.trim()),
+                });
+            };
+            let mut content = Vec::with_capacity(if size <= max { size as usize } else { 0 });
+            let mut body = (&mut reader).take(size);
+            let copied = if size <= max {
+                body.read_to_end(&mut content).map(|n| n as u64)
+            } else {
+                std::io::copy(&mut body, &mut std::io::sink())
+            }
+            .map_err(|e| GitError::Failed { flag, message: e.to_string() })?;
+            let mut newline = [0u8; 1];
+            let _ = reader.read_exact(&mut newline);
+            if copied != size {
+                return Err(GitError::Failed {
+                    flag,
+                    message: format!("short read of the staged content of {}", f.path),
+                });
+            }
+            blobs.push(if size <= max { Blob::Content(content) } else { Blob::TooLarge(size) });
+        }
+        Ok(blobs)
+    });
+    let status = child.wait_with_output().map_err(|e| GitError::Spawn { flag, message: e.to_string() })?;
+    match result {
+        Ok(blobs) => Ok(blobs),
+        Err(e) if status.stderr.is_empty() => Err(e),
+        Err(_) => Err(failed(flag, &status.stderr)),
+    }
+}
+
+/// The files under `paths` changed since the merge base of `rev` and HEAD: committed on this
+/// branch, changed in the working tree, or untracked (and not ignored). Deleted files are not
+/// listed; they have nothing to report.
+pub fn changed_since(rev: &str, paths: &[PathBuf]) -> Result<BTreeSet<String>, GitError> {
+    const FLAG: &str = "--changed-since";
+    ensure_work_tree(FLAG)?;
+    let commit = format!("{rev}^{{commit}}");
+    git(FLAG, &["rev-parse", "--verify", "--quiet", &commit], &[]).map_err(|_| GitError::Failed {
+        flag: FLAG,
+        message: format!("`{rev}` is not a commit in this repository (fetch it first, e.g. `git fetch origin main`)"),
+    })?;
+    let base = git(FLAG, &["merge-base", rev, "HEAD"], &[]).map_err(|e| GitError::Failed {
+        flag: FLAG,
+        message: format!(
+            "`{rev}` and HEAD have no merge base; in a shallow clone, fetch more history (actions/checkout: `fetch-depth: 0`) ({e})"
+        ),
+    })?;
+    let base = String::from_utf8_lossy(&base).trim().to_string();
+    let diff = git(
+        FLAG,
+        &["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--diff-filter=ACM", "--relative", &base],
+        paths,
+    )?;
+    let untracked = git(FLAG, &["ls-files", "--others", "--exclude-standard", "-z"], paths)?;
+    Ok(diff
+        .split(|&b| b == 0)
+        .chain(untracked.split(|&b| b == 0))
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_records() {
+        let z = "0".repeat(40);
+        let out = format!(
+            ":000000 100644 {z} aaa A\0a.env\0:100644 100644 bbb ccc M\0dir/b c.yml\0:000000 120000 {z} ddd A\0link\0:000000 160000 {z} eee A\0sub\0"
+        );
+        let files = parse_raw(out.as_bytes());
+        assert_eq!(
+            files,
+            vec![
+                StagedFile { path: "a.env".into(), blob: "aaa".into() },
+                StagedFile { path: "dir/b c.yml".into(), blob: "ccc".into() },
+            ]
+        );
+    }
+}
