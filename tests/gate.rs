@@ -1,0 +1,328 @@
+//! The pre-commit and CI gate in real git repositories: `--staged`, `--changed-since`, the
+//! baseline, and several reports from one run. Each test builds its own repository in a
+//! temporary directory.
+
+use assert_cmd::Command;
+use std::path::Path;
+use tempfile::TempDir;
+
+/// AWS access key ids of the documented shape (AKIA + 16 of [A-Z2-7]) that no one owns.
+const KEY_A: &str = "AKIAQ2MTX7WPLZK4RDHB";
+const KEY_B: &str = "AKIAV5HNC3JRT6YQWE2M";
+const KEY_C: &str = "AKIAZ7KPL2XMQ4NVB6TD";
+
+struct Repo {
+    dir: TempDir,
+}
+
+struct Run {
+    stdout: String,
+    stderr: String,
+    code: i32,
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let repo = Repo { dir: tempfile::tempdir().expect("temp dir") };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, rel: &str, content: &str) {
+        let p = self.path().join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("create dirs");
+        }
+        std::fs::write(p, content).expect("write file");
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.email=dev@example.com", "-c", "user.name=Dev", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(self.path())
+            // Keep the machine's git configuration (hooks, templates) out of the test.
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn commit(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+    }
+
+    fn slsguard_in(&self, sub: &str, args: &[&str]) -> Run {
+        let out = Command::cargo_bin("slsguard")
+            .expect("binary built")
+            .current_dir(self.path().join(sub))
+            .env("NO_COLOR", "1")
+            .env("CI", "true")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .args(args)
+            .output()
+            .expect("slsguard runs");
+        Run {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.status.code().unwrap_or(-1),
+        }
+    }
+
+    fn slsguard(&self, args: &[&str]) -> Run {
+        self.slsguard_in(".", args)
+    }
+}
+
+fn env_file(key: &str) -> String {
+    format!("REGION=eu-west-1\nAWS_ACCESS_KEY_ID={key}\n")
+}
+
+#[test]
+fn a_staged_secret_fails_the_hook_and_an_unstaged_one_does_not() {
+    let repo = Repo::new();
+    repo.write("README.md", "# app\n");
+    repo.commit("initial");
+
+    // Unstaged: written to the working tree only (untracked, and a tracked file modified).
+    repo.write("local.env", &env_file(KEY_A));
+    repo.write("README.md", &format!("# app\nkey {KEY_B}\n"));
+    let run = repo.slsguard(&["scan", "--staged"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("no findings"), "{}", run.stdout);
+    assert!(run.stdout.contains("0 files scanned"), "{}", run.stdout);
+
+    // Staged: fails, and the finding maps to the file's path.
+    repo.write("config/prod.env", &env_file(KEY_C));
+    repo.git(&["add", "config/prod.env"]);
+    let run = repo.slsguard(&["scan", "--staged"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("config/prod.env:2:19  critical  secret-aws-access-key-id"), "{}", run.stdout);
+    assert!(!run.stdout.contains("local.env") && !run.stdout.contains("README.md"), "{}", run.stdout);
+    assert!(run.stdout.contains("1 file scanned"), "{}", run.stdout);
+}
+
+#[test]
+fn staged_scans_the_index_not_the_working_tree() {
+    let repo = Repo::new();
+    repo.write("app.env", "REGION=eu-west-1\n");
+    repo.commit("initial");
+
+    // The secret is staged, then removed from the working tree only: the commit would still
+    // carry it.
+    repo.write("app.env", &env_file(KEY_A));
+    repo.git(&["add", "app.env"]);
+    repo.write("app.env", "REGION=eu-west-1\n");
+    let run = repo.slsguard(&["scan", "--staged"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("app.env:2:19"), "{}", run.stdout);
+
+    // And the other way round: a clean index with a secret only in the working tree passes.
+    repo.git(&["add", "app.env"]);
+    repo.write("app.env", &env_file(KEY_B));
+    let run = repo.slsguard(&["scan", "--staged"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn staged_paths_are_relative_to_the_working_directory() {
+    let repo = Repo::new();
+    repo.write("services/api/keys.env", &env_file(KEY_A));
+    repo.write("services/web/keys.env", &env_file(KEY_B));
+    repo.git(&["add", "-A"]);
+    let run = repo.slsguard_in("services", &["scan", "--staged", "api"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.starts_with("api/keys.env:2:19"), "{}", run.stdout);
+    assert!(!run.stdout.contains("web/"), "{}", run.stdout);
+}
+
+#[test]
+fn staged_outside_a_repository_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = Command::cargo_bin("slsguard")
+        .expect("binary built")
+        .current_dir(dir.path())
+        .env("GIT_CEILING_DIRECTORIES", dir.path().parent().unwrap_or(dir.path()))
+        .args(["scan", "--staged"])
+        .output()
+        .expect("slsguard runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--staged:") && stderr.contains("not a git repository"), "{stderr}");
+}
+
+#[test]
+fn a_baselined_secret_stays_hidden_when_it_moves_and_stale_entries_are_reported() {
+    let repo = Repo::new();
+    repo.write("app.env", &env_file(KEY_A));
+    repo.write("other.env", &env_file(KEY_B));
+
+    let run = repo.slsguard(&["scan", "--write-baseline", ".slsguard-baseline.json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stderr.contains("wrote 2 findings to .slsguard-baseline.json"), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("no findings") && run.stdout.contains("2 suppressed (2 by baseline)"),
+        "{}",
+        run.stdout
+    );
+    let text = std::fs::read_to_string(repo.path().join(".slsguard-baseline.json")).expect("baseline written");
+    assert!(!text.contains(KEY_A) && !text.contains(KEY_B), "the baseline must not hold the secret:\n{text}");
+    assert!(text.contains("\"path\":\"app.env\",\"rule_id\":\"secret-aws-access-key-id\""), "{text}");
+
+    // Ten lines above the secret: same fingerprint, still hidden.
+    let moved = format!("{}{}", "# padding\n".repeat(10), env_file(KEY_A));
+    repo.write("app.env", &moved);
+    let run = repo.slsguard(&["scan", "--baseline", ".slsguard-baseline.json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("2 suppressed (2 by baseline)"), "{}", run.stdout);
+
+    // A new secret is reported; the baselined ones stay hidden.
+    repo.write("app.env", &format!("{moved}BACKUP_KEY={KEY_C}\n"));
+    let run = repo.slsguard(&["scan", "--baseline", ".slsguard-baseline.json"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("app.env:13:12") && run.stdout.contains("1 finding in 1 file"), "{}", run.stdout);
+
+    // The secret in other.env is fixed: its entry is stale, reported, and does not fail.
+    repo.write("app.env", &moved);
+    repo.write("other.env", "REGION=eu-west-1\n");
+    let run = repo.slsguard(&["scan", "--baseline", ".slsguard-baseline.json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("warning: other.env: baseline entry secret-aws-access-key-id ")
+            && run.stdout.contains("matches no finding any more"),
+        "{}",
+        run.stdout
+    );
+    let json = repo.slsguard(&["scan", "--baseline", ".slsguard-baseline.json", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON report");
+    assert_eq!(doc["baseline"]["hidden"], 1);
+    assert_eq!(doc["baseline"]["stale"], 1);
+    assert_eq!(doc["suppressed"][0]["suppression"]["kind"], "external");
+
+    // A scan of part of the tree does not call the rest of the baseline stale.
+    repo.write("other.env", &env_file(KEY_B));
+    repo.write("sub/clean.env", "REGION=eu-west-1\n");
+    let run = repo.slsguard(&["scan", "sub", "--baseline", ".slsguard-baseline.json"]);
+    assert!(!run.stdout.contains("stale") && !run.stdout.contains("matches no finding"), "{}", run.stdout);
+
+    // --no-suppress shows everything.
+    let run = repo.slsguard(&["scan", "--baseline", ".slsguard-baseline.json", "--no-suppress"]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("2 findings in 2 files"), "{}", run.stdout);
+}
+
+#[test]
+fn a_broken_baseline_is_an_error() {
+    let repo = Repo::new();
+    repo.write("base.json", "{\"version\": 1, \"findings\": [\n  {\"path\": \"a\"}\n]}\n");
+    let run = repo.slsguard(&["scan", "--baseline", "base.json"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("baseline base.json:2:"), "{}", run.stderr);
+}
+
+#[test]
+fn changed_since_reports_only_changed_files_but_reads_manifests_whole() {
+    let repo = Repo::new();
+    // A Terraform module in two files: the function in one, its role in the other.
+    repo.write(
+        "infra/iam.tf",
+        r#"resource "aws_iam_role" "fn" {
+  name               = "fn"
+  assume_role_policy = "{}"
+}
+
+resource "aws_iam_role_policy" "fn" {
+  role   = aws_iam_role.fn.id
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }]
+  })
+}
+"#,
+    );
+    repo.write(
+        "infra/lambda.tf",
+        r#"resource "aws_lambda_function" "a" {
+  function_name = "a"
+  role          = aws_iam_role.fn.arn
+  handler       = "a.handler"
+  runtime       = "nodejs20.x"
+}
+"#,
+    );
+    repo.write("old.env", &env_file(KEY_A));
+    repo.commit("initial");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+
+    // Changes since main: a new secret (committed), an edit to the role's file (uncommitted),
+    // and an untracked file.
+    repo.write("new.env", &env_file(KEY_B));
+    repo.commit("add new.env");
+    let iam = std::fs::read_to_string(repo.path().join("infra/iam.tf")).expect("read");
+    repo.write("infra/iam.tf", &format!("# reviewed\n{iam}"));
+    repo.write("notes.txt", &format!("key {KEY_C}\n"));
+
+    let full = repo.slsguard(&["scan", "--fail-on", "none"]);
+    let run = repo.slsguard(&["scan", "--changed-since", "main"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("new.env:2:19") && run.stdout.contains("notes.txt:1:5"), "{}", run.stdout);
+    assert!(!run.stdout.contains("old.env"), "unchanged files are not reported:\n{}", run.stdout);
+    assert!(
+        !run.stdout.lines().any(|l| l.starts_with("infra/lambda.tf:")),
+        "unchanged manifests are read, not reported:\n{}",
+        run.stdout
+    );
+    // The role's file changed: its findings need the function in the unchanged lambda.tf, and
+    // are the same as in a full scan.
+    let in_iam = |out: &str| -> Vec<String> {
+        out.lines().filter(|l| l.starts_with("infra/iam.tf:")).map(str::to_string).collect()
+    };
+    assert!(!in_iam(&full.stdout).is_empty(), "{}", full.stdout);
+    assert_eq!(in_iam(&run.stdout), in_iam(&full.stdout), "full:\n{}\nchanged:\n{}", full.stdout, run.stdout);
+
+    let run = repo.slsguard(&["scan", "--changed-since", "no-such-branch"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("`no-such-branch` is not a commit"), "{}", run.stderr);
+}
+
+#[test]
+fn one_run_writes_sarif_and_prints_text() {
+    let repo = Repo::new();
+    repo.write("app.env", &env_file(KEY_A));
+    repo.write(
+        "handler.js",
+        &format!("const k = \"{KEY_B}\"; // slsguard:ignore secret-aws-access-key-id revoked, replay fixture\n"),
+    );
+    let run = repo.slsguard(&["scan", "--format", "sarif", "--output", "out.sarif", "--format", "text"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("app.env:2:19") && run.stdout.contains("1 suppressed (1 by comment)"),
+        "{}",
+        run.stdout
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo.path().join("out.sarif")).expect("SARIF written"))
+            .expect("SARIF is JSON");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 2);
+    let suppressed: Vec<&serde_json::Value> = results.iter().filter(|r| r.get("suppressions").is_some()).collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["suppressions"][0]["kind"], "inSource");
+    assert_eq!(suppressed[0]["suppressions"][0]["justification"], "revoked, replay fixture");
+
+    // An --output before its --format, and two files with nothing on standard output.
+    let run = repo.slsguard(&["scan", "-o", "r.json", "--format", "json", "--format", "github", "-o", "r.txt"]);
+    assert_eq!((run.code, run.stdout.as_str()), (1, ""), "{}", run.stderr);
+    let json = std::fs::read_to_string(repo.path().join("r.json")).expect("json written");
+    assert!(json.starts_with("{\n  \"schema_version\": 1"), "{json}");
+    let gh = std::fs::read_to_string(repo.path().join("r.txt")).expect("github written");
+    assert!(gh.starts_with("::error file=app.env,line=2,col=19,"), "{gh}");
+}
