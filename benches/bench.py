@@ -177,8 +177,11 @@ def main() -> int:
         "rg -j1 -c AKIA": [rg, "-j1", "-c", "AKIA", str(corpus)],
         "slsguard scan -j1": scan[:2] + ["-j1"] + scan[2:],
     }
+    info["loadavg_before"] = os.getloadavg()
     print(f"bench: {args.runs} interleaved rounds of {len(commands)} commands...", file=sys.stderr)
     res = interleave(commands, args.runs)
+
+    info["loadavg_after"] = os.getloadavg()
 
     # Startup: one tiny file, as a pre-commit hook sees it.
     tiny_dir = Path(tempfile.mkdtemp(prefix="slsguard-bench-"))
@@ -213,7 +216,9 @@ def render(info: dict, manifest: dict, res: dict, startup: dict, runs: int, star
         f"{info['slsguard']}, {info['rg']}",
         f"machine: {m['cpu']}, {m['cores']} cores, {m['memory']}, {m['os']}, Linux {m['kernel']}",
         f"corpus: {manifest['files']} files, {size / MIB:.1f} MiB ({size} bytes); warm page cache; "
-        f"{runs} interleaved runs each",
+        f"{runs} interleaved runs each; load average {info['loadavg_before'][0]:.2f} before, "
+        f"{info['loadavg_after'][0]:.2f} after (1-minute; other work on the machine disturbs the medians "
+        f"more than the minimums)",
         f"check: rg lists {c['rg_files']} files, slsguard scanned {c['slsguard_files_scanned']} "
         f"(skipped {c['slsguard_files_skipped']}); rg counts {c['rg_lines_with_AKIA']} lines with AKIA, "
         f"slsguard reports {c['slsguard_aws_key_findings']} AWS key ids ({c['planted']} planted), "

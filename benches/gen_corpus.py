@@ -37,7 +37,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 REPO = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
 PER_CRATE = 3 * MIB
@@ -148,18 +148,31 @@ VERBS = [
 ]
 ADJ = ["active", "pending", "recent", "default", "primary", "cached", "remote", "local", "new", "old"]
 SERVICES = ["dynamodb", "s3", "sqs", "sns", "ssm", "secretsmanager", "kms", "lambda", "events", "ses"]
-ENV_VARS = [
+PLAIN_ENV = [
     "TABLE_NAME", "BUCKET_NAME", "QUEUE_URL", "TOPIC_ARN", "STAGE", "REGION", "LOG_LEVEL",
-    "API_KEY", "API_TOKEN", "JWT_SECRET", "DB_PASSWORD", "DB_HOST", "DB_USER", "SECRET_ARN",
-    "STRIPE_SECRET_KEY", "SENTRY_DSN", "AUTH_DOMAIN", "CLIENT_ID", "CLIENT_SECRET", "REDIS_URL",
-    "SLACK_WEBHOOK_URL", "ENCRYPTION_KEY_ID", "SESSION_SECRET", "GITHUB_TOKEN", "CONFIG_PATH",
+    "DB_HOST", "DB_USER", "SENTRY_DSN", "AUTH_DOMAIN", "CLIENT_ID", "REDIS_URL", "CONFIG_PATH",
+    "EVENT_BUS_NAME", "POWERTOOLS_SERVICE_NAME", "NODE_ENV", "CORS_ORIGIN", "TIMEOUT_MS",
 ]
+SECRET_ENV = [
+    "API_KEY", "API_TOKEN", "JWT_SECRET", "DB_PASSWORD", "SECRET_ARN", "STRIPE_SECRET_KEY",
+    "CLIENT_SECRET", "SLACK_WEBHOOK_URL", "ENCRYPTION_KEY_ID", "SESSION_SECRET", "GITHUB_TOKEN",
+]
+ENV_VARS = PLAIN_ENV + SECRET_ENV
+
+
+def env_var(r: random.Random) -> str:
+    # About one environment variable in six names a credential.
+    return r.choice(SECRET_ENV) if r.random() < 0.17 else r.choice(PLAIN_ENV)
+
+
 WORDS = (
     "the a to of and for with from this that when if is are be on in by not as we it will "
-    "request response value result error data list item field record user token key secret "
-    "password config cache retry timeout limit page cursor header body status code event "
-    "handler service table bucket queue message payload schema version default option"
+    "request response value result error data list item field record user cache retry timeout "
+    "limit page cursor header body status code event handler service table bucket queue message "
+    "payload schema version default option"
 ).split()
+# Security words show up in prose too, but rarely: about one comment or message word in 200.
+SECURITY_WORDS = ["token", "secret", "password", "key", "credentials", "auth"]
 
 
 def ident(r: random.Random, style: str = "camel") -> str:
@@ -171,43 +184,44 @@ def ident(r: random.Random, style: str = "camel") -> str:
 
 def sentence(r: random.Random, n: int | None = None) -> str:
     n = n or r.randint(4, 12)
-    return " ".join(r.choice(WORDS) for _ in range(n))
+    return " ".join(r.choice(SECURITY_WORDS) if r.random() < 0.005 else r.choice(WORDS) for _ in range(n))
 
 
 def js_line(r: random.Random, ind: str) -> str:
-    v, n, e = ident(r), r.choice(NOUNS), r.choice(ENV_VARS)
+    v, n, e = ident(r), r.choice(NOUNS), env_var(r)
     k = r.random()
+    # Lines that handle credentials: about 3% of the statements, as in auth-heavy handler code.
+    if k < 0.006:
+        return f"{ind}headers: {{ Authorization: `Bearer ${{token}}`, 'Content-Type': 'application/json' }},"
+    if k < 0.012:
+        return f"{ind}const secret = await getSecretValue({{ SecretId: process.env.SECRET_ARN }});"
+    if k < 0.018:
+        return f"{ind}if (!apiKey || apiKey !== config.apiKey) throw new UnauthorizedError('invalid api key');"
+    if k < 0.024:
+        return f"{ind}const password = config.get('db.password');"
+    if k < 0.030:
+        return f"{ind}const token = jwt.sign({{ sub: user.id, scope: '{n}:{r.choice(['read', 'write'])}' }}, process.env.JWT_SECRET, {{ expiresIn: '{r.randint(1, 24)}h' }});"
     if k < 0.10:
         return f"{ind}// {sentence(r).capitalize()}."
-    if k < 0.16:
+    if k < 0.15:
         return f"{ind}const {v} = process.env.{e};"
-    if k < 0.19:
+    if k < 0.18:
         return f"{ind}const {{ {n}Id, {r.choice(NOUNS)} }} = JSON.parse(event.body || '{{}}');"
-    if k < 0.22:
-        return f"{ind}headers: {{ Authorization: `Bearer ${{token}}`, 'Content-Type': 'application/json' }},"
-    if k < 0.25:
-        return f"{ind}const secret = await getSecretValue({{ SecretId: process.env.SECRET_ARN }});"
-    if k < 0.28:
-        return f"{ind}if (!apiKey || apiKey !== config.apiKey) throw new UnauthorizedError('invalid api key');"
-    if k < 0.31:
-        return f"{ind}const password = config.get('db.password');"
-    if k < 0.36:
+    if k < 0.24:
         return f"{ind}logger.{r.choice(['info', 'debug', 'warn'])}('{sentence(r, 5)}', {{ {n}Id, requestId }});"
-    if k < 0.44:
+    if k < 0.34:
         return f"{ind}const {v} = await {ident(r)}({n}Id, {{ limit: {r.randint(1, 500)}, cursor }});"
-    if k < 0.50:
+    if k < 0.40:
         return f"{ind}await {r.choice(SERVICES)}.send(new {r.choice(['Put', 'Get', 'Delete', 'Update'])}ItemCommand({{ TableName: process.env.TABLE_NAME, Key: {{ pk: `{n}#${{id}}` }} }}));"
-    if k < 0.56:
+    if k < 0.47:
         return f"{ind}if ({v}.{r.choice(['length', 'status', 'count'])} {r.choice(['>', '===', '<'])} {r.randint(0, 404)}) return {{ statusCode: {r.choice([200, 400, 401, 403, 404, 500])}, body: JSON.stringify({{ message: '{sentence(r, 3)}' }}) }};"
-    if k < 0.62:
+    if k < 0.54:
         return f"{ind}{v}.{r.choice(['push', 'set', 'add'])}({n});"
-    if k < 0.66:
-        return f"{ind}const token = jwt.sign({{ sub: user.id, scope: '{n}:{r.choice(['read', 'write'])}' }}, process.env.JWT_SECRET, {{ expiresIn: '{r.randint(1, 24)}h' }});"
-    if k < 0.70:
+    if k < 0.60:
         return f"{ind}return {{ ...{v}, updatedAt: new Date().toISOString() }};"
-    if k < 0.75:
+    if k < 0.66:
         return f"{ind}throw new Error(`{sentence(r, 4)}: ${{{v}}}`);"
-    if k < 0.80:
+    if k < 0.76:
         return f"{ind}const {v} = {r.choice(['[]', '{}', 'null', 'new Map()', str(r.randint(0, 9999))])};"
     return f"{ind}{v} = {ident(r)}({r.choice(NOUNS)}, {r.choice(['true', 'false', 'options', 'ctx'])});"
 
@@ -221,7 +235,7 @@ def gen_js(r: random.Random, size: int) -> str:
     total = sum(len(x) + 1 for x in out)
     while total < size:
         name = ident(r)
-        block = [f"{'async ' if r.random() < 0.6 else ''}function {name}({', '.join(r.sample(['event', 'context', 'options', 'id', 'config', 'token'], r.randint(1, 3)))}) {{"]
+        block = [f"{'async ' if r.random() < 0.6 else ''}function {name}({', '.join(r.sample(['event', 'context', 'options', 'id', 'config', 'ctx'], r.randint(1, 3)))}) {{"]
         for _ in range(r.randint(4, 30)):
             depth = r.choice([1, 1, 1, 2, 2, 3])
             block.append(js_line(r, "  " * depth))
@@ -234,37 +248,38 @@ def gen_js(r: random.Random, size: int) -> str:
 
 
 def py_line(r: random.Random, ind: str) -> str:
-    v, n, e = ident(r, "snake"), r.choice(NOUNS), r.choice(ENV_VARS)
+    v, n, e = ident(r, "snake"), r.choice(NOUNS), env_var(r)
     k = r.random()
+    # Lines that handle credentials: about 3% of the statements.
+    if k < 0.006:
+        return f'{ind}headers = {{"Authorization": f"Bearer {{token}}", "Accept": "application/json"}}'
+    if k < 0.012:
+        return f'{ind}secret = secrets_client.get_secret_value(SecretId=os.environ["SECRET_ARN"])["SecretString"]'
+    if k < 0.018:
+        return f'{ind}password = config.get("database", {{}}).get("password")'
+    if k < 0.024:
+        return f'{ind}if not hmac.compare_digest(api_key, settings.API_KEY):'
+    if k < 0.030:
+        return f'{ind}token = jwt.encode({{"sub": user_id, "exp": now + {r.randint(60, 7200)}}}, SECRET_KEY, algorithm="HS256")'
     if k < 0.10:
         return f"{ind}# {sentence(r).capitalize()}."
-    if k < 0.16:
+    if k < 0.14:
         return f'{ind}{v} = os.environ["{e}"]'
-    if k < 0.19:
+    if k < 0.17:
         return f'{ind}{v} = os.environ.get("{e}", "")'
-    if k < 0.22:
-        return f'{ind}headers = {{"Authorization": f"Bearer {{token}}", "Accept": "application/json"}}'
-    if k < 0.25:
-        return f'{ind}secret = secrets_client.get_secret_value(SecretId=os.environ["SECRET_ARN"])["SecretString"]'
-    if k < 0.28:
-        return f'{ind}password = config.get("database", {{}}).get("password")'
-    if k < 0.31:
-        return f'{ind}if not hmac.compare_digest(api_key, settings.API_KEY):'
-    if k < 0.37:
+    if k < 0.24:
         return f'{ind}logger.{r.choice(["info", "debug", "warning"])}("{sentence(r, 5)} %s", {n}_id)'
-    if k < 0.45:
+    if k < 0.34:
         return f"{ind}{v} = {ident(r, 'snake')}({n}_id, limit={r.randint(1, 500)})"
-    if k < 0.51:
+    if k < 0.40:
         return f'{ind}table.put_item(Item={{"pk": f"{n}#{{{n}_id}}", "sk": "{r.choice(ADJ)}", "ttl": {r.randint(60, 86400)}}})'
-    if k < 0.57:
+    if k < 0.47:
         return f'{ind}return {{"statusCode": {r.choice([200, 201, 400, 401, 404, 500])}, "body": json.dumps({v})}}'
-    if k < 0.62:
+    if k < 0.54:
         return f"{ind}{v}.append({n})"
-    if k < 0.66:
-        return f'{ind}token = jwt.encode({{"sub": user_id, "exp": now + {r.randint(60, 7200)}}}, SECRET_KEY, algorithm="HS256")'
-    if k < 0.72:
+    if k < 0.62:
         return f'{ind}raise ValueError(f"{sentence(r, 4)}: {{{v}!r}}")'
-    if k < 0.80:
+    if k < 0.74:
         return f"{ind}{v} = {r.choice(['[]', '{}', 'None', 'True', str(r.randint(0, 9999))])}"
     return f"{ind}{v} = {ident(r, 'snake')}({r.choice(NOUNS)}, {r.choice(['True', 'False', 'options', 'ctx'])})"
 
@@ -277,7 +292,7 @@ def gen_py(r: random.Random, size: int) -> str:
     total = sum(len(x) + 1 for x in out)
     while total < size:
         name = ident(r, "snake")
-        block = ["", f"def {name}({', '.join(r.sample(['event', 'context', 'options', 'user_id', 'config', 'token'], r.randint(1, 3)))}):"]
+        block = ["", f"def {name}({', '.join(r.sample(['event', 'context', 'options', 'user_id', 'config', 'ctx'], r.randint(1, 3)))}):"]
         if r.random() < 0.5:
             block.append(f'    """{sentence(r).capitalize()}."""')
         for _ in range(r.randint(4, 25)):
@@ -372,10 +387,11 @@ def json_value(r: random.Random, depth: int):
     k = r.random()
     if depth > 3 or k < 0.5:
         return r.choice([r.randint(0, 100000), True, False, None, sentence(r, r.randint(1, 4)),
-                         "${" + r.choice(ENV_VARS) + "}", f"arn:aws:{r.choice(SERVICES)}:eu-west-1:123456789012:{r.choice(NOUNS)}"])
+                         "${" + env_var(r) + "}", f"arn:aws:{r.choice(SERVICES)}:eu-west-1:123456789012:{r.choice(NOUNS)}"])
     if k < 0.75:
         return [json_value(r, depth + 1) for _ in range(r.randint(1, 5))]
-    keys = r.sample(NOUNS + ["token", "apiKey", "secretName", "passwordPolicy", "keyId", "config", "timeout"], r.randint(2, 6))
+    extra = ["config", "timeout", "enabled", "retries", "region"] + (["apiKey", "secretName", "tokenTtl"] if r.random() < 0.1 else [])
+    keys = r.sample(NOUNS + extra, r.randint(2, 6))
     return {key: json_value(r, depth + 1) for key in keys}
 
 

@@ -27,22 +27,26 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Checked against the whole stack first: anything under these is start-up work.
+# A frame is "symbol\x00source path". Checked against the whole stack first: anything under
+# these is start-up work.
 STARTUP = [
-    ("rules: load + compile", re.compile(r"CompiledSecret::compile|rules::load|RuleSet::|SecretEngine::new|rules::builtin|saphyr|serde_path_to_error")),
+    ("rules: load + compile", re.compile(r"CompiledSecret::compile|RuleSet::load|RuleSet::builtin|parse_rule|SecretEngine::new|Scanner::new")),
 ]
-# Then leaf first: the first frame that matches names the stage.
+# Then leaf first: the first frame that matches names the stage (allocator, libc and kernel
+# frames match nothing, so their time goes to the code that called them).
 LEAF_FIRST = [
-    ("candidate checks (entropy, allowlists)", re.compile(r"CompiledSecret::accepts|secrets::entropy|secrets::allowlist")),
-    ("regexes on windows", re.compile(r"regex_automata::|regex::")),
-    ("Aho-Corasick keyword pass", re.compile(r"aho_corasick::")),
-    ("window bounds (memchr to line ends)", re.compile(r"secrets::window\b|secrets::window<|slsguard::secrets::window")),
-    ("findings + report", re.compile(r"secret_findings|prefer_specific|scan::snippet|report::|serde_json|LineIndex")),
-    ("open + read files", re.compile(r"scan::read_file|read_to_end|__libc_open|ksys_read|sys_openat|sys_read\b|fstat|statx")),
-    ("directory walk", re.compile(r"discover::|ignore::walk|ignore::dir|getdents|WalkParallel|globset")),
-    ("engine loop (SecretEngine::scan itself)", re.compile(r"SecretEngine::scan")),
-    ("process start + args", re.compile(r"_dl_start|dl_main|_dl_relocate|clap_builder|clap::")),
-    ("rayon / threads", re.compile(r"rayon|crossbeam|futex")),
+    ("candidate checks (entropy, allowlists)", re.compile(r"CompiledSecret::accepts|\baccepts\b|/src/secrets/(entropy|allowlist)\.rs")),
+    ("regexes on windows", re.compile(r"/regex-automata-|/regex-[0-9]|regex_automata::|regex::")),
+    ("Aho-Corasick keyword pass", re.compile(r"/aho-corasick-|aho_corasick::")),
+    ("manifests: marker check (may_be_manifest)", re.compile(r"may_be_manifest")),
+    ("manifests: YAML/JSON/HCL parsing", re.compile(r"/src/loader/|/saphyr|/hcl-|/winnow-")),
+    ("manifests: models + model rules", re.compile(r"/src/(frontend|iam|entities\.rs|model\.rs|rules/model_matcher\.rs)|model_findings")),
+    ("window bounds + engine loop", re.compile(r"/src/secrets/")),
+    ("open + read files", re.compile(r"\bread_file\b")),
+    ("directory walk", re.compile(r"/ignore-|/walkdir-|/globset-|/src/discover\.rs|getdents")),
+    ("findings + report", re.compile(r"/src/(report/|finding\.rs|source\.rs)|/serde_json-|secret_findings|snippet")),
+    ("scan pipeline (scan.rs: sort, merge)", re.compile(r"/src/scan\.rs")),
+    ("process start + args", re.compile(r"_dl_start|dl_main|_dl_relocate|/clap")),
 ]
 
 
@@ -55,7 +59,23 @@ def classify(frames: list[str]) -> str:
         for name, rx in LEAF_FIRST:
             if rx.search(f):
                 return name
-    return "other"
+    return "other (threads, allocator, kernel outside reads)"
+
+
+def parse_samples(script: str) -> list[list[str]]:
+    """perf script -F ip,sym,srcline output: per sample, frames leaf first."""
+    samples = []
+    for block in script.split("\n\n"):
+        frames: list[str] = []
+        for line in block.splitlines():
+            if line.startswith("\t") or (line.strip() and re.match(r"\s+[0-9a-f]+ ", line) and not line.startswith("  /")):
+                parts = line.strip().split(None, 1)
+                frames.append((parts[1] if len(parts) > 1 else parts[0]) + "\x00")
+            elif line.strip() and frames:
+                frames[-1] += line.strip()
+        if frames:
+            samples.append(frames)
+    return samples
 
 
 def main() -> int:
@@ -77,17 +97,13 @@ def main() -> int:
                              capture_output=True, text=True)
         if rec.returncode != 0:
             raise SystemExit(f"profile: perf record failed: {rec.stderr.strip()}")
-        script = subprocess.run(["perf", "script", "-i", str(data), "-F", "ip,sym"],
+        script = subprocess.run(["perf", "script", "-i", str(data), "-F", "ip,sym,srcline", "--full-source-path"],
                                 capture_output=True, text=True, check=True).stdout
     counts: Counter[str] = Counter()
     leaf: Counter[str] = Counter()
-    for block in script.split("\n\n"):
-        frames = [l.strip() for l in block.splitlines() if l.strip()]
-        if not frames:
-            continue
+    for frames in parse_samples(script):
         counts[classify(frames)] += 1
-        sym = frames[0].split(None, 1)[1] if " " in frames[0] else frames[0]
-        leaf[re.sub(r"\+0x[0-9a-f]+$", "", sym)[:90]] += 1
+        leaf[re.sub(r"\+0x[0-9a-f]+$", "", frames[0].split("\x00")[0])[:90]] += 1
     total = sum(counts.values())
     period_ms = 1000.0 / float(args.freq)
     print(f"`{' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))}`: {total} samples "
