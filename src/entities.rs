@@ -205,6 +205,12 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
     // permission
     (EntityKind::Permission, "function", FieldType::Text, "the function, as written"),
     (EntityKind::Permission, "format", FieldType::Text, "the manifest format"),
+    (
+        EntityKind::Permission,
+        "cloud",
+        FieldType::Text,
+        "`aws` (a Lambda resource policy: `AWS::Lambda::Permission`, `aws_lambda_permission`) or `gcp` (an IAM member or binding on a Cloud Function or Cloud Run service)",
+    ),
     (EntityKind::Permission, "principal", FieldType::Text, "who is allowed (`*`, a service, an account, `allUsers`)"),
     (
         EntityKind::Permission,
@@ -996,13 +1002,11 @@ impl Context<'_> {
                 p.function.and_then(|f| m.functions.get(f)).map_or_else(|| p.function_ref.clone(), |f| f.name.clone()),
             ),
             "format" => FieldValue::Text(m.format.as_str().into()),
+            "cloud" => FieldValue::Text(p.cloud.as_str().into()),
             "principal" => FieldValue::Text(p.principal.display().into()),
             // Only a known action: an unresolved one must not match `{not: …}` conditions.
             "action" => FieldValue::Text(p.action.known().unwrap_or("").into()),
-            "invoke" => FieldValue::Bool(p.action.known().is_some_and(|a| {
-                let a = a.to_ascii_lowercase();
-                a == "*" || a == "lambda:*" || a.starts_with("lambda:invokefunction") || a.contains("invoker")
-            })),
+            "invoke" => FieldValue::Bool(permission_invokes(p)),
             "action_ref" => FieldValue::List(vec![(p.action.display().to_string(), Some(p.action.loc()))]),
             "invoke_only" => FieldValue::Bool(p.action.known().is_some_and(|a| {
                 [
@@ -1106,16 +1110,46 @@ fn mask_variables(s: &str) -> String {
     out
 }
 
+/// Google Cloud predefined roles (lower case) that grant invoking a Cloud Function or Cloud Run
+/// service along with other permissions; the invoker roles are recognised by name.
+const GCP_ROLES_THAT_INVOKE: &[&str] = &[
+    "roles/cloudfunctions.admin",
+    "roles/cloudfunctions.developer",
+    "roles/run.admin",
+    "roles/run.developer",
+    "roles/editor",
+    "roles/owner",
+];
+
+/// Does the permission let its principal invoke the function? Unresolved actions do not.
+pub fn permission_invokes(p: &crate::model::Permission) -> bool {
+    p.action.known().is_some_and(|a| {
+        let a = a.to_ascii_lowercase();
+        a == "*"
+            || a == "lambda:*"
+            || a.starts_with("lambda:invokefunction")
+            || a.contains("invoker")
+            // Google Cloud roles that include `cloudfunctions.functions.invoke` or
+            // `run.routes.invoke` besides much more.
+            || GCP_ROLES_THAT_INVOKE.contains(&a.as_str())
+    })
+}
+
 /// Why a function's resource policy lets the whole world (or any account, or any API) invoke it.
 fn permission_openings(p: &crate::model::Permission) -> Vec<(String, Option<Loc>)> {
     let mut out = Vec::new();
     let principal = p.principal.known().unwrap_or("");
     let limited = [&p.source_arn, &p.source_account, &p.org_id].iter().any(|v| v.is_some());
     if principal == "*" || principal == "allUsers" || principal == "allAuthenticatedUsers" {
+        let anyone = if principal == "allAuthenticatedUsers" {
+            "anyone with a Google account can invoke it"
+        } else {
+            "anyone can invoke it"
+        };
         let why = if limited {
             format!("principal `{principal}` (narrowed only by its conditions)")
         } else {
-            format!("principal `{principal}`: anyone can invoke it")
+            format!("principal `{principal}`: {anyone}")
         };
         out.push((why, Some(p.principal.loc())));
     } else if principal.ends_with(".amazonaws.com")

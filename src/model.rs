@@ -356,10 +356,30 @@ pub struct Endpoint {
     pub cors: Option<Cors>,
 }
 
+/// The cloud whose access model a [`Permission`] belongs to: rules about Lambda resource
+/// policies and rules about Google Cloud IAM bindings read the same fields differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Cloud {
+    Aws,
+    Gcp,
+}
+
+impl Cloud {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cloud::Aws => "aws",
+            Cloud::Gcp => "gcp",
+        }
+    }
+}
+
 /// A resource-based policy statement on a function (`AWS::Lambda::Permission`,
 /// `aws_lambda_permission`, a cloud IAM binding on a function).
 #[derive(Debug, Clone)]
 pub struct Permission {
+    /// AWS (a Lambda resource policy) or Google Cloud (an IAM binding: the principal is a
+    /// member such as `allUsers`, the action a role such as `roles/run.invoker`).
+    pub cloud: Cloud,
     /// The function, when it is in this model.
     pub function: Option<FunctionId>,
     /// The function as written.

@@ -7,7 +7,7 @@ use super::cloudformation::{Builder, resource_type};
 use super::openapi;
 use super::values::Resolver;
 use crate::loader::{Node, Value};
-use crate::model::{ApiId, ApiKind, AuthKind, AuthorizerId, Cors, Endpoint, Loc, Permission, Val};
+use crate::model::{ApiId, ApiKind, AuthKind, AuthorizerId, Cloud, Cors, Endpoint, Loc, Permission, Val};
 use std::collections::HashMap;
 
 /// Implicit APIs SAM creates for events that name none.
@@ -328,6 +328,7 @@ impl Builder<'_> {
             .unwrap_or_default();
         let get = |k: &str| p.get(k).map(|n| self.res.val(n));
         let permission = Permission {
+            cloud: Cloud::Aws,
             function,
             function_ref,
             action: get("Action").unwrap_or(Val::Unknown("missing".into(), loc)),
@@ -466,7 +467,7 @@ impl Builder<'_> {
 
 /// The strongest authentication among the schemes a route accepts; an empty requirement (`{}`)
 /// or no scheme means anyone.
-fn security_auth(
+pub(super) fn security_auth(
     names: &[String],
     schemes: &HashMap<String, (AuthKind, Option<AuthorizerId>)>,
 ) -> (AuthKind, Option<AuthorizerId>) {

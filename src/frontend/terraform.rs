@@ -19,12 +19,17 @@ use super::policy_document::{self, Owner};
 use super::values::Resolver;
 use crate::loader::{self, Entry, Node, Value};
 use crate::model::{
-    Condition, Effect, FileId, Format, Function, Loc, Model, Origin, PolicyKind, Principal, RoleId, RoleKind,
-    Statement, StatementId, Val,
+    Condition, Effect, FileId, Format, Function, FunctionId, Loc, Model, Origin, PolicyKind, Principal, RoleId,
+    RoleKind, Statement, StatementId, Val,
 };
 use crate::source::{Position, Span};
 use std::cell::Cell;
 use std::collections::HashMap;
+
+// Entry points (APIs, routes, authorizers, function URLs, permissions, Google Cloud functions and
+// their IAM bindings) live in their own file; as a child module they share this one's blocks.
+#[path = "terraform_apis.rs"]
+mod apis;
 
 /// Most policy documents followed through one another (`source_policy_documents`).
 const MAX_DOCUMENT_DEPTH: usize = 8;
@@ -47,6 +52,7 @@ pub fn build(files: &[(String, Node)]) -> Model {
         module: &module,
         principals: HashMap::new(),
         policies: HashMap::new(),
+        functions: HashMap::new(),
         budget: Cell::new(DOCUMENT_BUDGET),
     };
     b.build();
@@ -160,6 +166,9 @@ struct ModuleBuilder<'m, 'a> {
     principals: HashMap<(String, String), RoleId>,
     /// `aws_iam_policy` name → its statements.
     policies: HashMap<String, Vec<StatementId>>,
+    /// (resource type, resource name) → function: Lambda functions, Cloud Functions and Cloud Run
+    /// services.
+    functions: HashMap<(String, String), FunctionId>,
     /// What is left of [`DOCUMENT_BUDGET`].
     budget: Cell<usize>,
 }
@@ -225,6 +234,13 @@ impl ModuleBuilder<'_, '_> {
         for r in module.resources_of("aws_lambda_function") {
             self.function(r);
         }
+        for ty in apis::GCP_FUNCTIONS {
+            for r in module.resources_of(ty) {
+                self.gcp_function(r);
+            }
+        }
+        // Entry points last: they name functions (and, for API resource policies, documents).
+        self.entry_points();
     }
 
     /// A role's trust policy, inline policies and managed policy ARNs (users and groups have
@@ -442,6 +458,7 @@ impl ModuleBuilder<'_, '_> {
             .flatten()
             .map(|e| (e.key.clone(), res.val(&e.value)))
             .collect();
+        self.functions.insert((r.ty.to_string(), r.name.to_string()), self.model.functions.len());
         self.model.functions.push(Function {
             name: r.name.to_string(),
             loc: r.loc(),
@@ -511,7 +528,30 @@ fn document_statement(node: &Node, res: &Resolver, owner: &Owner) -> Statement {
 fn reference(node: &Node) -> Option<Vec<String>> {
     let s = node.as_str()?.trim();
     let inner = s.strip_prefix("${")?.strip_suffix('}')?.trim();
-    if inner.contains("${") || inner.is_empty() {
+    if inner.contains("${") {
+        return None;
+    }
+    traversal(inner)
+}
+
+/// The references inside a string template, in order (`integrations/${aws_apigatewayv2_integration.x.id}`,
+/// `…/functions/${aws_lambda_function.f.arn}/invocations`): each `${…}` that holds a traversal.
+fn references_in(s: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        let Some(j) = after.find('}') else { break };
+        out.extend(traversal(after[..j].trim()));
+        rest = &after[j + 1..];
+    }
+    out
+}
+
+/// `aws_iam_role.x[0].arn` → `aws_iam_role`, `x`, `arn` (index and key brackets dropped); `None`
+/// for anything but a traversal.
+fn traversal(inner: &str) -> Option<Vec<String>> {
+    if inner.is_empty() {
         return None;
     }
     let mut out = vec![String::new()];
