@@ -12,7 +12,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::Regex;
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Longest stretch of one line a regex sees around a keyword: minified files have megabyte
 /// lines, and no secret is this long.
@@ -25,10 +25,14 @@ const MAX_WINDOW: usize = 64 * 1024;
 pub struct CompiledSecret {
     pub keywords: Vec<String>,
     pub case_sensitive: bool,
-    regex: Regex,
+    regex_src: String,
+    /// Compiled on first use: most rules' keywords never occur in a given scan, and compiling
+    /// every regex up front would dominate the start-up of a pre-commit run.
+    regex: OnceLock<Option<Regex>>,
     group: Option<usize>,
     entropy: Option<f64>,
-    allowlist: Vec<Regex>,
+    allowlist_src: Vec<String>,
+    allowlist: OnceLock<Vec<Regex>>,
     stopwords: Vec<String>,
     lines_before: u32,
     lines_after: u32,
@@ -37,17 +41,20 @@ pub struct CompiledSecret {
 }
 
 impl CompiledSecret {
-    /// Compiles a spec; errors name the offending field.
-    pub fn compile(spec: &SecretSpec) -> Result<Self, (&'static str, String)> {
+    /// Checks a spec; errors name the offending field. The regexes are parsed (a syntax error is
+    /// reported now) but compiled on first use, unless `eager`: user rules are compiled at once
+    /// so that every error shows when they load (built-in rules are compiled by the test suite).
+    pub fn compile(spec: &SecretSpec, eager: bool) -> Result<Self, (&'static str, String)> {
         if spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.trim().is_empty()) {
             return Err(("keywords", "`keywords` needs at least one non-empty string".into()));
         }
-        let regex = regex::bytes::RegexBuilder::new(&spec.regex)
-            .size_limit(8 << 20)
+        let hir = regex_syntax::ParserBuilder::new()
+            .utf8(false)
             .build()
+            .parse(&spec.regex)
             .map_err(|e| ("regex", format!("invalid regex: {e}")))?;
         if let Some(g) = spec.secret_group {
-            if g == 0 || g >= regex.captures_len() {
+            if g == 0 || g > hir.properties().explicit_captures_len() {
                 return Err(("secret_group", format!("the regex has no capture group {g}")));
             }
         }
@@ -56,11 +63,9 @@ impl CompiledSecret {
                 return Err(("entropy", "`entropy` is in bits per byte, between 0 and 8".into()));
             }
         }
-        let allowlist = spec
-            .allowlist
-            .iter()
-            .map(|a| Regex::new(a).map_err(|e| ("allowlist", format!("invalid allowlist regex `{a}`: {e}"))))
-            .collect::<Result<Vec<_>, _>>()?;
+        for a in &spec.allowlist {
+            regex_syntax::Parser::new().parse(a).map_err(|e| ("allowlist", format!("invalid allowlist regex `{a}`: {e}")))?;
+        }
         let globs = |field: &'static str, pats: &[String]| -> Result<Option<GlobSet>, (&'static str, String)> {
             if pats.is_empty() {
                 return Ok(None);
@@ -73,19 +78,50 @@ impl CompiledSecret {
             }
             b.build().map(Some).map_err(|e| (field, e.to_string()))
         };
-        Ok(Self {
+        let compiled = Self {
             keywords: spec.keywords.clone(),
             case_sensitive: spec.case_sensitive,
-            regex,
+            regex_src: spec.regex.clone(),
+            regex: OnceLock::new(),
             group: spec.secret_group,
             entropy: spec.entropy,
-            allowlist,
+            allowlist_src: spec.allowlist.clone(),
+            allowlist: OnceLock::new(),
             stopwords: spec.stopwords.iter().map(|s| s.to_ascii_lowercase()).collect(),
             lines_before: spec.lines_before,
             lines_after: spec.lines_after,
             include: globs("paths", &spec.paths)?,
             exclude: globs("exclude_paths", &spec.exclude_paths)?,
-        })
+        };
+        if eager {
+            let re = build_regex(&compiled.regex_src).map_err(|e| ("regex", format!("invalid regex: {e}")))?;
+            let _ = compiled.regex.set(Some(re));
+            let mut allow = Vec::new();
+            for a in &compiled.allowlist_src {
+                allow.push(Regex::new(a).map_err(|e| ("allowlist", format!("invalid allowlist regex `{a}`: {e}")))?);
+            }
+            let _ = compiled.allowlist.set(allow);
+        }
+        Ok(compiled)
+    }
+
+    /// The rule's regex, compiled on first use (`None` if it does not compile, which the tests
+    /// rule out for built-in rules and loading rules out for user rules).
+    fn regex(&self) -> Option<&Regex> {
+        self.regex.get_or_init(|| build_regex(&self.regex_src).ok()).as_ref()
+    }
+
+    fn allowlist(&self) -> &[Regex] {
+        self.allowlist.get_or_init(|| self.allowlist_src.iter().filter_map(|a| Regex::new(a).ok()).collect())
+    }
+
+    /// Compiles the regex now, reporting any error (for tests of the built-in rules).
+    pub fn check_compiles(&self) -> Result<(), String> {
+        build_regex(&self.regex_src).map_err(|e| e.to_string())?;
+        for a in &self.allowlist_src {
+            Regex::new(a).map_err(|e| e.to_string())?;
+        }
+        Ok(())
     }
 
     fn applies_to(&self, path: &str) -> bool {
@@ -110,7 +146,7 @@ impl CompiledSecret {
                 return false;
             }
         }
-        if self.allowlist.iter().any(|r| r.is_match(secret)) {
+        if self.allowlist().iter().any(|r| r.is_match(secret)) {
             return false;
         }
         if !self.stopwords.is_empty() {
@@ -209,7 +245,8 @@ impl SecretEngine {
                     continue;
                 }
                 scanned_to[ri] = window.end;
-                for caps in c.regex.captures_iter(&text[window.clone()]) {
+                let Some(regex) = c.regex() else { continue };
+                for caps in regex.captures_iter(&text[window.clone()]) {
                     let Some(r) = c.secret_range(&caps) else { continue };
                     let secret = window.start + r.start..window.start + r.end;
                     // Overlapping windows may find a secret twice; the final dedup drops it.
@@ -225,6 +262,10 @@ impl SecretEngine {
     }
 }
 
+fn build_regex(src: &str) -> Result<Regex, regex::Error> {
+    regex::bytes::RegexBuilder::new(src).size_limit(8 << 20).build()
+}
+
 /// The byte range a rule's regex sees for a keyword at `start..end`: its line, plus
 /// `before`/`after` lines, bounded for very long lines.
 fn window(text: &[u8], start: usize, end: usize, before: u32, after: u32) -> Range<usize> {
@@ -234,17 +275,20 @@ fn window(text: &[u8], start: usize, end: usize, before: u32, after: u32) -> Ran
         lo = lo.max(start.saturating_sub(MAX_LINE_WINDOW / 2));
         hi = hi.min(end + MAX_LINE_WINDOW / 2);
     }
+    // Each extension is capped too: when the keyword's line was clipped, the next newline may be
+    // megabytes away (a minified bundle), and the regex would scan all of it.
+    let (min_lo, max_hi) = (start.saturating_sub(MAX_WINDOW / 2), end.saturating_add(MAX_WINDOW / 2));
     for _ in 0..before {
-        if lo == 0 || start - lo > MAX_WINDOW / 2 {
+        if lo <= min_lo {
             break;
         }
-        lo = memchr::memrchr(b'\n', &text[..lo - 1]).map_or(0, |i| i + 1);
+        lo = memchr::memrchr(b'\n', &text[..lo - 1]).map_or(0, |i| i + 1).max(min_lo);
     }
     for _ in 0..after {
-        if hi >= text.len() || hi - end > MAX_WINDOW / 2 {
+        if hi >= text.len() || hi >= max_hi {
             break;
         }
-        hi = memchr::memchr(b'\n', &text[hi + 1..]).map_or(text.len(), |i| hi + 1 + i);
+        hi = memchr::memchr(b'\n', &text[hi + 1..]).map_or(text.len(), |i| hi + 1 + i).min(max_hi);
     }
     lo..hi
 }
@@ -260,5 +304,20 @@ mod tests {
         assert_eq!(&t[window(t, s, s + 3, 0, 0)], b"bb key cc");
         assert_eq!(&t[window(t, s, s + 3, 1, 1)], b"a\nbb key cc\nd");
         assert_eq!(&t[window(t, s, s + 3, 5, 5)], &t[..]);
+    }
+
+    #[test]
+    fn windows_of_very_long_lines_stay_bounded() {
+        // One 1 MiB line (a minified bundle) with a keyword in the middle: asking for lines
+        // before and after must not stretch the window to the whole line.
+        let mut t = vec![b'x'; 1 << 20];
+        t.extend_from_slice(b"\nnext line\n");
+        let s = 1 << 19;
+        let w = window(&t, s, s + 3, 3, 3);
+        assert!(w.len() <= MAX_WINDOW + 3, "window of {} bytes", w.len());
+        assert!(w.start <= s && w.end >= s + 3);
+        // Short lines around the keyword are still all included.
+        let t = b"one\ntwo\nkey\nfour\nfive";
+        assert_eq!(&t[window(t, 8, 11, 2, 2)], &t[..]);
     }
 }
