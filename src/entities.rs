@@ -300,13 +300,13 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
         EntityKind::Statement,
         "mutating_on_wildcard",
         FieldType::List,
-        "Write and Permissions-management actions (wildcards expanded against the IAM catalog) granted on `*`, except the few AWS only grants on `*`",
+        "Write and Permissions-management actions (partial wildcards like `s3:Put*` expanded against the IAM catalog) granted on `*`, except those other fields report (sensitive reads, escalation actions), the few AWS only grants on `*`, and what `*`, `service:*` and NotAction statements imply (reported whole)",
     ),
     (
         EntityKind::Statement,
         "sensitive_on_wildcard",
         FieldType::List,
-        "secret- and data-reading actions (`secretsmanager:GetSecretValue`, `kms:Decrypt`, `ssm:GetParameter*`, `s3:GetObject`, …) granted on `*`",
+        "secret- and data-reading actions (`secretsmanager:GetSecretValue`, `kms:Decrypt`, `ssm:GetParameter*`, `s3:GetObject`, …) granted on `*` by named actions (not by `*` / `service:*` / NotAction, which are reported whole)",
     ),
     (
         EntityKind::Statement,

@@ -102,6 +102,8 @@ pub struct Scanner {
     secrets: SecretEngine,
     model_rules: Vec<(Rule, Arc<CompiledModel>)>,
     max_file_size: u64,
+    /// Routes declared public on purpose (`GET /health`): auth rules leave them alone.
+    public_routes: Vec<String>,
 }
 
 /// A manifest read in the per-file phase.
@@ -136,7 +138,13 @@ impl Scanner {
                 Compiled::Secret(_) => None,
             })
             .collect();
-        Self { secrets: SecretEngine::new(rules), model_rules, max_file_size }
+        Self { secrets: SecretEngine::new(rules), model_rules, max_file_size, public_routes: Vec::new() }
+    }
+
+    /// Routes (`GET /health`, `/status`) that are public by design.
+    pub fn with_public_routes(mut self, routes: Vec<String>) -> Self {
+        self.public_routes = routes;
+        self
     }
 
     /// Scans `inputs` (in parallel on the current rayon pool) into one sorted report.
@@ -193,7 +201,7 @@ impl Scanner {
         let mut findings: Vec<Finding> = models
             .par_iter()
             .flat_map_iter(|model| {
-                let ctx = Context::new(model);
+                let ctx = Context::with_public_routes(model, &self.public_routes);
                 self.model_rules.iter().flat_map(move |(rule, m)| m.evaluate(rule, &ctx)).collect::<Vec<_>>()
             })
             .collect();
@@ -481,7 +489,7 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
         inputs.retain(|i| !ex.matches(i.display()));
         notes.retain(|n| !ex.matches(&n.path));
     }
-    let scanner = Scanner::new(rules, opts.max_file_size);
+    let scanner = Scanner::new(rules, opts.max_file_size).with_public_routes(opts.public_routes.clone());
     let progress = opts.progress.then(|| crate::progress::Progress::start(inputs.len()));
     let done = progress.as_ref().map_or_else(|| Arc::new(AtomicUsize::new(0)), |p| p.counter());
     let mut report = pool.install(|| scanner.scan_inputs_counting(&inputs, &done));

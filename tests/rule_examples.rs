@@ -18,3 +18,15 @@ fn every_rule_has_both_kinds_of_examples() {
         assert!(!r.spec.examples.no_fire.is_empty(), "{} has no no_fire example", r.id());
     }
 }
+
+/// Built-in regexes compile on first use only (start-up speed); this makes sure each of them does.
+#[test]
+fn every_builtin_secret_regex_compiles() {
+    for r in RuleSet::builtin().expect("built-in rules load").rules() {
+        if let slsguard::rules::Compiled::Secret(c) = &r.compiled {
+            if let Err(e) = c.check_compiles() {
+                panic!("{}: {e}", r.id());
+            }
+        }
+    }
+}

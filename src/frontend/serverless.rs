@@ -91,7 +91,11 @@ pub fn build(raw: &Node, path: &str) -> Model {
         let loc = Loc::new(0, f.key_span);
         let def = &f.value;
         let role: RoleId = if let Some(r) = def.get("role") {
-            b.role_reference(r)
+            // A bare name may be the logical id of a role under `resources`.
+            match r.as_str().and_then(|name| b.principals.get(name).copied()) {
+                Some(id) => id,
+                None => b.role_reference(r),
+            }
         } else if let Some(st) = def.get("iamRoleStatements") {
             let id = b.model.add_role(format!("{} (per-function role)", f.key), loc, RoleKind::Defined);
             let items: Vec<&Node> = st.one_or_many().iter().collect();

@@ -172,8 +172,15 @@ pub fn add(model: &mut Model, doc: &Node, res: &Resolver) {
     }
 }
 
-/// `GET /orders`, `*`, or `{method, path}`.
+/// `GET /orders`, `*`, or `{method, path}`; paths get their leading `/` (the framework accepts
+/// `orders` for `/orders`).
 fn method_path(spec: &Node) -> (String, String) {
+    let (m, p) = raw_method_path(spec);
+    let p = if p.starts_with('/') || p == "*" { p } else { format!("/{p}") };
+    (m, p)
+}
+
+fn raw_method_path(spec: &Node) -> (String, String) {
     match &spec.value {
         Value::String(s) if s.trim() == "*" => ("ANY".into(), "*".into()),
         Value::String(s) => match s.trim().split_once(' ') {

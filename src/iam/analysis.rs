@@ -268,38 +268,51 @@ fn statement_facts(s: &Statement, cat: &super::actions::Catalog) -> StatementFac
                 }
             }
             f.resource_wildcard = s.resources.iter().filter(|r| is_wildcard_resource(r)).map(Val::loc).collect();
-            if on_wildcard(s) {
-                let res_loc = f.resource_wildcard.first().copied().or(s.not_resource_loc).unwrap_or(s.loc);
-                if !f.action_wildcard.is_empty() || s.not_action_loc.is_some() {
-                    f.mutating_on_wildcard.push(("every action".into(), res_loc));
-                } else {
-                    let mut seen = std::collections::BTreeSet::new();
-                    for a in &s.actions {
-                        let Some(text) = a.known() else { continue };
-                        for act in cat.expand(text) {
-                            let full = act.full();
-                            if act.level.is_mutating()
-                                && !STAR_ONLY_ACTIONS.iter().any(|x| x.eq_ignore_ascii_case(&full))
-                                && seen.insert(full.clone())
-                            {
-                                f.mutating_on_wildcard.push((full, a.loc()));
-                            }
+            // `Action: "*"` and NotAction statements are reported whole (iam-wildcard-action,
+            // iam-not-action); listing what they imply would only repeat them.
+            if !f.action_wildcard.is_empty() || s.not_action_loc.is_some() {
+                return f;
+            }
+            // Actions granted through `service:*` are reported by iam-service-wildcard-action;
+            // the lists below come from the named (or partly wildcarded) actions.
+            let named: Vec<&Val> = s.actions.iter().filter(|a| a.known().is_some_and(|t| !t.ends_with(":*"))).collect();
+            let named_grants = |action: &str| {
+                named.iter().find(|a| a.known().is_some_and(|p| glob_match_ci(p, action))).map(|a| a.loc())
+            };
+            if !f.resource_wildcard.is_empty() {
+                let mut seen = std::collections::BTreeSet::new();
+                let reported_elsewhere = |full: &str| {
+                    STAR_ONLY_ACTIONS
+                        .iter()
+                        .chain(SENSITIVE_READ_ACTIONS)
+                        .chain(ESCALATION_ACTIONS)
+                        .chain(&["iam:PassRole", "sts:AssumeRole"])
+                        .any(|x| x.eq_ignore_ascii_case(full))
+                };
+                for a in &named {
+                    let Some(text) = a.known() else { continue };
+                    for act in cat.expand(text) {
+                        let full = act.full();
+                        if act.level.is_mutating() && !reported_elsewhere(&full) && seen.insert(full.clone()) {
+                            f.mutating_on_wildcard.push((full, a.loc()));
                         }
-                        // An action the catalog does not know is judged by its name.
-                        if cat.level(text).is_none()
-                            && !text.contains('*')
-                            && looks_mutating(text)
-                            && seen.insert(text.to_string())
-                        {
-                            f.mutating_on_wildcard.push((text.to_string(), a.loc()));
-                        }
+                    }
+                    // An action the catalog does not know is judged by its name.
+                    if cat.level(text).is_none()
+                        && !text.contains('*')
+                        && looks_mutating(text)
+                        && seen.insert(text.to_string())
+                    {
+                        f.mutating_on_wildcard.push((text.to_string(), a.loc()));
                     }
                 }
                 for act in SENSITIVE_READ_ACTIONS {
-                    if let Some(loc) = grants(s, act) {
+                    if let Some(loc) = named_grants(act) {
                         f.sensitive_on_wildcard.push((act.to_string(), loc));
                     }
                 }
+            }
+            if on_wildcard(s) {
                 if let Some(loc) = grants(s, "iam:PassRole") {
                     f.passrole_on_wildcard.push(loc);
                     f.escalation.push(("iam:PassRole on *".into(), loc));

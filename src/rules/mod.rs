@@ -244,7 +244,7 @@ pub fn parse_rule(origin: &str, text: &str, builtin: bool) -> Result<Rule, RuleE
             }
             let node = doc.path(&["matcher", "secret"]);
             Compiled::Secret(Arc::new(
-                CompiledSecret::compile(s)
+                CompiledSecret::compile(s, !builtin)
                     .map_err(|(field, m)| invalid(node.and_then(|n| n.get(field)).or(node), m))?,
             ))
         }

@@ -1,0 +1,103 @@
+//! The model test apps (testdata/apps/*, testdata/terraform/*): each app's `iam-`, `auth-` and
+//! `config-` findings must be exactly those in its `expected-findings.txt`, least-privilege twins
+//! must have none, and every core rule must fire somewhere. `UPDATE_EXPECTED=1` rewrites the
+//! files; the diff is then the thing to review.
+
+use slsguard::{RuleSet, ScanOptions};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+const FAMILIES: [&str; 3] = ["iam-*", "auth-*", "config-*"];
+
+/// Core rule ids the issues name; each must fire in at least one app.
+const CORE: &[&str] = &[
+    "iam-wildcard-action",
+    "iam-service-wildcard-action",
+    "iam-wildcard-resource",
+    "iam-not-action",
+    "iam-not-resource",
+    "iam-privilege-escalation",
+    "iam-admin-managed-policy",
+    "iam-broad-managed-policy",
+    "iam-broad-sam-policy-template",
+    "iam-trust-any-principal",
+    "iam-cross-account-trust-without-condition",
+    "iam-shared-function-role",
+    "iam-sensitive-wildcard-resource",
+    "auth-http-no-authorizer",
+    "auth-api-key-only",
+    "auth-function-url-public",
+    "auth-lambda-permission-public",
+    "auth-authorizer-unused",
+    "auth-appsync-api-key",
+    "auth-azure-anonymous",
+    "config-cors-wildcard",
+];
+
+fn apps() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let mut out = Vec::new();
+    for group in ["apps", "terraform"] {
+        let Ok(entries) = std::fs::read_dir(root.join(group)) else { continue };
+        for e in entries.flatten() {
+            if e.path().is_dir() {
+                out.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn findings(app: &Path) -> Vec<String> {
+    let rules =
+        RuleSet::builtin().expect("rules load").select(&FAMILIES.map(String::from), &[]).expect("families exist");
+    let opts = ScanOptions { paths: vec![app.to_path_buf()], ..ScanOptions::default() };
+    let report = slsguard::scan(&opts, &rules).expect("scan runs");
+    let prefix = format!("{}/", slsguard::discover::display_path(app, std::env::current_dir().ok().as_deref()));
+    let mut lines: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let path = f.location.path.strip_prefix(&prefix).unwrap_or(&f.location.path);
+            format!("{} {}:{}", f.rule_id, path, f.location.span.start.line)
+        })
+        .collect();
+    lines.sort();
+    lines.dedup();
+    lines
+}
+
+#[test]
+fn apps_have_exactly_their_expected_findings() {
+    let update = std::env::var_os("UPDATE_EXPECTED").is_some();
+    let mut failures = Vec::new();
+    let mut fired = BTreeSet::new();
+    let apps = apps();
+    assert!(apps.len() >= 8, "expected the test apps under testdata/apps and testdata/terraform");
+    for app in apps {
+        let got = findings(&app);
+        let file = app.join("expected-findings.txt");
+        let name = app.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if name.ends_with("least-privilege") || name.ends_with("-protected") {
+            assert!(got.is_empty(), "least-privilege twin {name} has findings:\n{}", got.join("\n"));
+        }
+        fired.extend(got.iter().filter_map(|l| l.split(' ').next().map(str::to_string)));
+        let text = if got.is_empty() { String::new() } else { got.join("\n") + "\n" };
+        if update {
+            std::fs::write(&file, &text).expect("write expectations");
+            continue;
+        }
+        let want = std::fs::read_to_string(&file).unwrap_or_default();
+        if want != text {
+            let want: BTreeSet<&str> = want.lines().collect();
+            let got: BTreeSet<&str> = text.lines().collect();
+            let missing: Vec<&&str> = want.difference(&got).collect();
+            let extra: Vec<&&str> = got.difference(&want).collect();
+            failures.push(format!("{name}: missing {missing:?}, unexpected {extra:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "(UPDATE_EXPECTED=1 rewrites the files)\n{}", failures.join("\n"));
+    let silent: Vec<&&str> = CORE.iter().filter(|r| !fired.contains(**r)).collect();
+    assert!(silent.is_empty(), "core rules that fire in no app: {silent:?}");
+}
