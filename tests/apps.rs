@@ -31,6 +31,7 @@ const CORE: &[&str] = &[
     "auth-authorizer-unused",
     "auth-appsync-api-key",
     "auth-azure-anonymous",
+    "auth-gcp-public-invoker",
     "config-cors-wildcard",
 ];
 
