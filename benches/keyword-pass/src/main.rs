@@ -3,6 +3,7 @@
 //! alternative finds exactly the same (file, offset, keyword) matches.
 //!
 //! usage: keyword-pass CORPUS [RULE_DIR...]   (built-in rules, plus the rule files in RULE_DIR)
+//! (KP_DUMP=FILE also writes the keywords, one a line; KP_GROUP=N sets the Teddy group size)
 //!
 //! * `current`: one automaton over the lowercased keywords, ASCII case-insensitive,
 //!   `MatchKind::Standard`, DFA, `find_overlapping_iter` (what src/secrets/mod.rs does). ASCII
@@ -51,6 +52,10 @@ fn main() {
         }
     }
     patterns.sort();
+    if let Some(dump) = std::env::var_os("KP_DUMP") {
+        // One keyword a line, e.g. for `rg -i -F -f FILE` as a reference scan.
+        std::fs::write(&dump, patterns.join("\n") + "\n").expect("write KP_DUMP");
+    }
     let files = read_tree(corpus);
     let bytes: usize = files.iter().map(Vec::len).sum();
     println!(
@@ -131,6 +136,52 @@ fn main() {
         hits
     });
 
+    // the same ASCII-case-insensitive DFA, but LeftmostLongest with `find`, resumed at start + 1
+    let leftmost = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::LeftmostLongest)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(&patterns)
+        .expect("automaton");
+    let (t_left, mut hits_left) = time(|| {
+        let mut hits = Vec::new();
+        for (fi, text) in files.iter().enumerate() {
+            let mut at = 0;
+            while let Some(m) = leftmost.find(Input::new(text).span(at..text.len())) {
+                let p = m.pattern().as_u32();
+                hits.push((fi as u32, m.start() as u32, p));
+                for &q in &prefixes[p as usize] {
+                    hits.push((fi as u32, m.start() as u32, q));
+                }
+                at = m.start() + 1;
+            }
+        }
+        hits
+    });
+
+    // the same automaton as a contiguous NFA (smaller, so more of it stays in cache)
+    let cnfa = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::ContiguousNFA))
+        .build(&patterns)
+        .expect("automaton");
+    let (t_cnfa, mut hits_cnfa) = time(|| {
+        let mut hits = Vec::new();
+        for (fi, text) in files.iter().enumerate() {
+            for m in cnfa.find_overlapping_iter(text.as_slice()) {
+                hits.push((fi as u32, m.start() as u32, m.pattern().as_u32()));
+            }
+        }
+        hits
+    });
+
+    // the regex crate's lazy DFA over one alternation of the keywords (leftmost-first matches
+    // only, so its count differs: this row is about the speed of the scan)
+    let alternation = patterns.iter().map(|p| regex::escape(p)).collect::<Vec<_>>().join("|");
+    let re = regex::bytes::RegexBuilder::new(&format!("(?i-u){alternation}")).build().expect("regex");
+    let (t_re, n_re) = time(|| files.iter().map(|t| re.find_iter(t).count()).sum::<usize>());
+
     // lowercase once, case-sensitive Standard overlapping DFA
     let standard = AhoCorasick::builder()
         .match_kind(MatchKind::Standard)
@@ -150,7 +201,7 @@ fn main() {
         hits
     });
 
-    for h in [&mut hits_cur, &mut hits_teddy, &mut hits_std] {
+    for h in [&mut hits_cur, &mut hits_teddy, &mut hits_std, &mut hits_left, &mut hits_cnfa] {
         h.sort_unstable();
     }
     let mib = bytes as f64 / 1048576.0;
@@ -171,6 +222,13 @@ fn main() {
         Some(&hits_teddy),
     );
     row("lowercase + case-sensitive Standard DFA, overlapping", t_std, Some(&hits_std));
+    row("ASCII-case-insensitive LeftmostLongest DFA, find + resume at start+1", t_left, Some(&hits_left));
+    row("ASCII-case-insensitive Standard contiguous NFA, overlapping", t_cnfa, Some(&hits_cnfa));
+    println!(
+        "| regex crate, one `(?i-u)` alternation, leftmost-first find_iter | {:.1} | {:.0} | {n_re} (non-overlapping) | - |",
+        t_re * 1e3,
+        mib / t_re
+    );
     let mut per: Vec<(usize, &str)> = patterns
         .iter()
         .enumerate()
