@@ -68,6 +68,8 @@ pub fn is_allowed(secret: &[u8]) -> bool {
         // JWT signatures of the jwt.io debugger and the PyJWT README
         "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
         "4twFt5NiznN84AWoo1d7KO1T_yoc0Z6XOpOVswacPZg",
+        // Cargo's registry documentation
+        "854DvwSlUwEHtIo3kWy6x7UCPKHfzCmy",
         // Stripe's documentation test keys
         "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
         "pk_test_TYooMQauvdEDq54NiTphI7jx",
