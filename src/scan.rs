@@ -260,8 +260,11 @@ impl Scanner {
                     || name.starts_with("serverless.")
                     || name.starts_with("template.")
                     || name.ends_with(".template.json")
+                    || name == "function.json"
                     || text.contains("AWSTemplateFormatVersion")
-                    || text.contains("AWS::Serverless");
+                    || text.contains("Type: AWS::")
+                    || text.contains("\"Type\": \"AWS::")
+                    || (text.contains("Statement") && text.contains("Effect"));
                 if manifest_like {
                     report(
                         out,
