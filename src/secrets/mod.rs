@@ -227,8 +227,10 @@ impl SecretEngine {
     pub fn scan(&self, path: &str, text: &[u8]) -> Vec<SecretHit> {
         let Some(ac) = &self.ac else { return Vec::new() };
         let mut applies: Vec<Option<bool>> = vec![None; self.rules.len()];
-        // Per rule, the end of the last window scanned: later keywords inside it add nothing.
-        let mut scanned_to: Vec<usize> = vec![0; self.rules.len()];
+        // Per rule, the window waiting to be scanned. Windows of later keywords that overlap it
+        // are merged into it, so a minified line with a keyword every hundred bytes is scanned
+        // once per rule, not once per keyword (4 KiB each time).
+        let mut pending: Vec<Option<Range<usize>>> = vec![None; self.rules.len()];
         let mut hits: Vec<SecretHit> = Vec::new();
         for m in ac.find_overlapping_iter(text) {
             for (ri, kw) in &self.triggers[m.pattern().as_usize()] {
@@ -240,25 +242,38 @@ impl SecretEngine {
                 if !*applies[ri].get_or_insert_with(|| c.applies_to(path)) {
                     continue;
                 }
-                let window = window(text, m.start(), m.end(), c.lines_before, c.lines_after);
-                if window.end <= scanned_to[ri] {
-                    continue;
-                }
-                scanned_to[ri] = window.end;
-                let Some(regex) = c.regex() else { continue };
-                for caps in regex.captures_iter(&text[window.clone()]) {
-                    let Some(r) = c.secret_range(&caps) else { continue };
-                    let secret = window.start + r.start..window.start + r.end;
-                    // Overlapping windows may find a secret twice; the final dedup drops it.
-                    if c.accepts(&text[secret.clone()]) {
-                        hits.push(SecretHit { rule: ri, secret });
+                let w = window(text, m.start(), m.end(), c.lines_before, c.lines_after);
+                match &mut pending[ri] {
+                    Some(p) if w.start <= p.end => *p = p.start.min(w.start)..p.end.max(w.end),
+                    slot => {
+                        if let Some(done) = slot.replace(w) {
+                            self.scan_window(ri, text, done, &mut hits);
+                        }
                     }
                 }
+            }
+        }
+        for (ri, w) in pending.into_iter().enumerate() {
+            if let Some(w) = w {
+                self.scan_window(ri, text, w, &mut hits);
             }
         }
         hits.sort_by_key(|h| (h.secret.start, h.rule));
         hits.dedup();
         hits
+    }
+
+    /// Runs rule `ri`'s regex over `window` of `text`, keeping the secrets it accepts.
+    fn scan_window(&self, ri: usize, text: &[u8], window: Range<usize>, hits: &mut Vec<SecretHit>) {
+        let c = &self.rules[ri].1;
+        let Some(regex) = c.regex() else { return };
+        for caps in regex.captures_iter(&text[window.clone()]) {
+            let Some(r) = c.secret_range(&caps) else { continue };
+            let secret = window.start + r.start..window.start + r.end;
+            if c.accepts(&text[secret.clone()]) {
+                hits.push(SecretHit { rule: ri, secret });
+            }
+        }
     }
 }
 
@@ -304,6 +319,24 @@ mod tests {
         assert_eq!(&t[window(t, s, s + 3, 0, 0)], b"bb key cc");
         assert_eq!(&t[window(t, s, s + 3, 1, 1)], b"a\nbb key cc\nd");
         assert_eq!(&t[window(t, s, s + 3, 5, 5)], &t[..]);
+    }
+
+    #[test]
+    fn overlapping_windows_are_merged_and_every_secret_is_found() {
+        let spec = "id: secret-t\ntitle: T\nseverity: high\ndescription: d\nremediation: r\n\
+                    matcher:\n  secret:\n    keywords: [tok]\n    lines_before: 1\n    lines_after: 1\n\
+                    \x20   regex: 'tok=([a-z0-9]{12})'\n\
+                    examples:\n  fire: ['tok=a1b2c3d4e5f6']\n  no_fire: ['x']\n";
+        let rule = crate::rules::parse_rule("secret-t.yml", spec, false).expect("valid rule");
+        let engine = SecretEngine::new(&crate::rules::RuleSet::from_rules(vec![rule]));
+        // Three keywords whose windows overlap, a gap, then a fourth; and a minified line.
+        let text = b"tok=q8w7e6r5t4y3\ntok=z9x8c7v6b5n4 tok=p0o9i8u7y6t5\n\n\n\ntok=m1n2b3v4c5x6\n";
+        assert_eq!(engine.scan("f.txt", text).len(), 4);
+        let mut long = Vec::new();
+        for i in 0..2000 {
+            long.extend_from_slice(format!("var a{i}=\"tok=k{i:011}\";").as_bytes());
+        }
+        assert_eq!(engine.scan("bundle.min.js", &long).len(), 2000);
     }
 
     #[test]
