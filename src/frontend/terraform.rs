@@ -53,6 +53,7 @@ pub fn build(files: &[(String, Node)]) -> Model {
         principals: HashMap::new(),
         policies: HashMap::new(),
         functions: HashMap::new(),
+        function_names: HashMap::new(),
         budget: Cell::new(DOCUMENT_BUDGET),
     };
     b.build();
@@ -101,6 +102,9 @@ struct Module<'a> {
     data: Vec<Block<'a>>,
     /// (type, name) → index in `data` (the first block of that address).
     data_index: HashMap<(&'a str, &'a str), usize>,
+    /// (type, name) → index in `resources` (the first block of that address): entry points
+    /// follow references between resources, and a large module must not make that quadratic.
+    resource_index: HashMap<(&'a str, &'a str), usize>,
     /// The values of `locals { NAME = … }`, with their file.
     locals: Vec<(FileId, &'a Entry)>,
 }
@@ -139,11 +143,20 @@ impl<'a> Module<'a> {
         for (i, d) in data.iter().enumerate() {
             data_index.entry((d.ty, d.name)).or_insert(i);
         }
-        Self { resources: collect("resource"), data, data_index, locals }
+        let resources = collect("resource");
+        let mut resource_index = HashMap::new();
+        for (i, r) in resources.iter().enumerate() {
+            resource_index.entry((r.ty, r.name)).or_insert(i);
+        }
+        Self { resources, data, data_index, resource_index, locals }
     }
 
     fn resources_of(&self, ty: &'a str) -> impl Iterator<Item = &Block<'a>> {
         self.resources.iter().filter(move |b| b.ty == ty)
+    }
+
+    fn resource(&self, ty: &str, name: &str) -> Option<&Block<'a>> {
+        self.resource_index.get(&(ty, name)).map(|&i| &self.resources[i])
     }
 
     fn data_block(&self, ty: &str, name: &str) -> Option<&Block<'a>> {
@@ -169,6 +182,9 @@ struct ModuleBuilder<'m, 'a> {
     /// (resource type, resource name) → function: Lambda functions, Cloud Functions and Cloud Run
     /// services.
     functions: HashMap<(String, String), FunctionId>,
+    /// A function's deployed name (`function_name` of a Lambda, `name` of a Google Cloud
+    /// function) → function, for values that name it literally.
+    function_names: HashMap<String, FunctionId>,
     /// What is left of [`DOCUMENT_BUDGET`].
     budget: Cell<usize>,
 }
@@ -459,6 +475,9 @@ impl ModuleBuilder<'_, '_> {
             .map(|e| (e.key.clone(), res.val(&e.value)))
             .collect();
         self.functions.insert((r.ty.to_string(), r.name.to_string()), self.model.functions.len());
+        if let Some(name) = r.text("function_name") {
+            self.function_names.entry(name).or_insert(self.model.functions.len());
+        }
         self.model.functions.push(Function {
             name: r.name.to_string(),
             loc: r.loc(),

@@ -31,7 +31,7 @@ use crate::model::{
     ApiId, ApiKind, AuthKind, AuthorizerId, Cloud, Cors, Effect, Endpoint, Function, FunctionId, Origin, Permission,
     PolicyKind, Val,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 const REST_API: &str = "aws_api_gateway_rest_api";
 const V2_API: &str = "aws_apigatewayv2_api";
@@ -59,11 +59,16 @@ const GCP_IAM: [(&str, &str); 4] = [
 /// Most `parent_id` links followed from a REST resource to the API's root.
 const MAX_PATH_DEPTH: usize = 32;
 
-/// APIs and authorizers by (resource type, resource name), for the references that name them.
+/// APIs and authorizers by (resource type, resource name), for the references that name them;
+/// REST integrations (as indexes into the module's resources) by what links them to a method.
 #[derive(Default)]
 struct Index {
     apis: HashMap<(String, String), ApiId>,
     authorizers: HashMap<(String, String), AuthorizerId>,
+    /// `http_method = aws_api_gateway_method.NAME.http_method` → the integration.
+    integrations_by_method: HashMap<String, usize>,
+    /// (`rest_api_id`, `resource_id` as written, upper-case HTTP method) → the integration.
+    integrations_by_route: HashMap<(String, String, String), usize>,
 }
 
 impl Index {
@@ -121,6 +126,9 @@ impl ModuleBuilder<'_, '_> {
             }
         };
         self.functions.insert((r.ty.to_string(), r.name.to_string()), self.model.functions.len());
+        if let Some(name) = r.text("name") {
+            self.function_names.entry(name).or_insert(self.model.functions.len());
+        }
         self.model.functions.push(Function {
             name: r.name.to_string(),
             loc: r.loc(),
@@ -174,6 +182,20 @@ impl ModuleBuilder<'_, '_> {
                 let name = r.text("name").unwrap_or_else(|| r.name.to_string());
                 let id = self.model.add_authorizer(name, kind, api, r.loc());
                 ix.authorizers.insert((ty.to_string(), r.name.to_string()), id);
+            }
+        }
+        for (i, r) in module.resources.iter().enumerate().filter(|(_, r)| r.ty == "aws_api_gateway_integration") {
+            let Some(http_method) = r.body.get("http_method") else { continue };
+            match reference(http_method).as_deref() {
+                Some([ty, name, ..]) if ty == "aws_api_gateway_method" => {
+                    ix.integrations_by_method.entry(name.clone()).or_insert(i);
+                }
+                _ => {
+                    if let (Some(api), Some(resource)) = (written(r, "rest_api_id"), written(r, "resource_id")) {
+                        let key = (api, resource, upper(&r.res().val(http_method)));
+                        ix.integrations_by_route.entry(key).or_insert(i);
+                    }
+                }
             }
         }
         for r in module.resources_of("aws_api_gateway_method") {
@@ -281,7 +303,7 @@ impl ModuleBuilder<'_, '_> {
                 _ => AuthKind::Unknown,
             },
         };
-        let function = self.rest_integration(r, &method).and_then(|uri| self.function_of(uri));
+        let function = self.rest_integration(r, &method, ix).and_then(|uri| self.function_of(uri));
         self.model.endpoints.push(Endpoint {
             kind: ApiKind::Rest,
             api,
@@ -297,24 +319,13 @@ impl ModuleBuilder<'_, '_> {
     }
 
     /// The `uri` of the integration of method `m`: one whose `http_method` refers to the method
-    /// resource, or that names the same resource and HTTP method.
-    fn rest_integration<'n>(&'n self, m: &Block<'_>, method: &str) -> Option<&'n Node> {
-        let written = |b: &Block<'_>, key: &str| b.body.get(key).map(|n| b.res().val(n).display().to_string());
-        let resource = written(m, "resource_id");
-        self.module
-            .resources_of("aws_api_gateway_integration")
-            .find(|i| {
-                let by_ref = i.body.get("http_method").and_then(reference).is_some_and(|refs| {
-                    refs.first().is_some_and(|t| t == "aws_api_gateway_method")
-                        && refs.get(1).is_some_and(|n| n == m.name)
-                });
-                let same = resource.is_some()
-                    && written(i, "resource_id") == resource
-                    && written(i, "rest_api_id") == written(m, "rest_api_id")
-                    && i.body.get("http_method").is_some_and(|h| upper(&i.res().val(h)) == method);
-                by_ref || same
-            })
-            .and_then(|i| i.body.get("uri"))
+    /// resource, or that names the same API, resource and HTTP method.
+    fn rest_integration(&self, m: &Block<'_>, method: &str, ix: &Index) -> Option<&Node> {
+        let i = ix.integrations_by_method.get(m.name).or_else(|| {
+            let key = (written(m, "rest_api_id")?, written(m, "resource_id")?, method.to_string());
+            ix.integrations_by_route.get(&key)
+        })?;
+        self.module.resources.get(*i)?.body.get("uri")
     }
 
     /// A REST resource's full path: `path_part`s up the `parent_id` chain to the API's
@@ -325,9 +336,7 @@ impl ModuleBuilder<'_, '_> {
         }
         let Some(refs) = reference(resource_id) else { return "/".into() };
         let resource = match refs.as_slice() {
-            [ty, name, ..] if ty == "aws_api_gateway_resource" => {
-                self.module.resources_of("aws_api_gateway_resource").find(|b| b.name == name)
-            }
+            [ty, name, ..] if ty == "aws_api_gateway_resource" => self.module.resource(ty, name),
             _ => None,
         };
         // `aws_api_gateway_rest_api.api.root_resource_id`, or a resource defined elsewhere.
@@ -373,9 +382,7 @@ impl ModuleBuilder<'_, '_> {
             .unwrap_or_default()
             .into_iter()
             .find_map(|refs| match refs.as_slice() {
-                [ty, name, ..] if ty == "aws_apigatewayv2_integration" => {
-                    self.module.resources_of("aws_apigatewayv2_integration").find(|i| i.name == name)
-                }
+                [ty, name, ..] if ty == "aws_apigatewayv2_integration" => self.module.resource(ty, name),
                 _ => None,
             })
             .and_then(|i| i.body.get("integration_uri"))
@@ -422,13 +429,16 @@ impl ModuleBuilder<'_, '_> {
             schemes.insert(s.name.clone(), (kind, (kind != AuthKind::ApiKey).then_some(id)));
         }
         let kind = self.model.apis[api].kind;
+        // Routes the API has already (from method or route resources), and those of the body.
+        let mut seen: HashSet<(String, String)> = self
+            .model
+            .endpoints
+            .iter()
+            .filter(|e| e.api == Some(api))
+            .map(|e| (e.method.clone(), e.path.clone()))
+            .collect();
         for route in def.routes {
-            if self
-                .model
-                .endpoints
-                .iter()
-                .any(|e| e.api == Some(api) && e.method == route.method && e.path == route.path)
-            {
+            if !seen.insert((route.method.clone(), route.path.clone())) {
                 continue;
             }
             let (auth, authorizer) = if route.iam {
@@ -551,9 +561,7 @@ impl ModuleBuilder<'_, '_> {
     fn gcp_policy(&self, node: &Node) -> Vec<(Val, Vec<Val>)> {
         let Some(refs) = reference(node) else { return Vec::new() };
         let d = match refs.as_slice() {
-            [data, ty, name, ..] if data == "data" && ty == "google_iam_policy" => {
-                self.module.data_block("google_iam_policy", name)
-            }
+            [data, ty, name, ..] if data == "data" && ty == "google_iam_policy" => self.module.data_block(ty, name),
             _ => None,
         };
         let Some(d) = d else { return Vec::new() };
@@ -569,6 +577,13 @@ impl ModuleBuilder<'_, '_> {
     /// identity.
     fn gcp_endpoints(&mut self) {
         let module = self.module;
+        let public: HashSet<FunctionId> = self
+            .model
+            .permissions
+            .iter()
+            .filter(|p| p.cloud == Cloud::Gcp && p.principal.is_known("allUsers") && permission_invokes(p))
+            .filter_map(|p| p.function)
+            .collect();
         for ty in GCP_FUNCTIONS {
             for r in module.resources_of(ty) {
                 let Some(&function) = self.functions.get(&(r.ty.to_string(), r.name.to_string())) else { continue };
@@ -584,19 +599,13 @@ impl ModuleBuilder<'_, '_> {
                 if !http {
                     continue;
                 }
-                let public = self.model.permissions.iter().any(|p| {
-                    p.cloud == Cloud::Gcp
-                        && p.function == Some(function)
-                        && p.principal.is_known("allUsers")
-                        && permission_invokes(p)
-                });
                 self.model.endpoints.push(Endpoint {
                     kind: ApiKind::GcpHttp,
                     api: None,
                     method: "ANY".into(),
                     path: "/".into(),
                     function: Some(function),
-                    auth: if public { AuthKind::None } else { AuthKind::Iam },
+                    auth: if public.contains(&function) { AuthKind::None } else { AuthKind::Iam },
                     authorizer: None,
                     api_key_required: false,
                     loc: r.loc(),
@@ -627,8 +636,7 @@ impl ModuleBuilder<'_, '_> {
                 return Some(id);
             }
             if ty == "aws_lambda_alias" {
-                let alias = self.module.resources_of("aws_lambda_alias").find(|a| a.name == name);
-                if let Some(f) = alias.and_then(|a| a.body.get("function_name")) {
+                if let Some(f) = self.module.resource(ty, name).and_then(|a| a.body.get("function_name")) {
                     return self.function_in(f, depth + 1);
                 }
             }
@@ -642,13 +650,7 @@ impl ModuleBuilder<'_, '_> {
             Some((_, rest)) => rest.split(':').next().unwrap_or(rest),
             None => text.rsplit('/').next().unwrap_or(text),
         };
-        let named = |ty: &str, key: &str| {
-            self.module
-                .resources_of(ty)
-                .find(|b| b.text(key).as_deref() == Some(name))
-                .and_then(|b| self.functions.get(&(b.ty.to_string(), b.name.to_string())).copied())
-        };
-        named("aws_lambda_function", "function_name").or_else(|| GCP_FUNCTIONS.iter().find_map(|ty| named(ty, "name")))
+        self.function_names.get(name).copied()
     }
 }
 
@@ -659,6 +661,11 @@ fn written_function(node: &Node) -> String {
         Some(refs) if refs.len() >= 2 && refs[0] != "var" && refs[0] != "local" && refs[0] != "data" => refs[1].clone(),
         _ => Resolver::new(0).val(node).display().to_string(),
     }
+}
+
+/// An attribute as written (a reference as its `${…}` text), to compare links between resources.
+fn written(b: &Block<'_>, key: &str) -> Option<String> {
+    b.body.get(key).map(|n| b.res().val(n).display().to_string())
 }
 
 /// `GET /orders` → (`GET`, `/orders`); `$default`, `$connect` → (`ANY`, the key).
@@ -1219,6 +1226,36 @@ resource "google_cloud_run_v2_service_iam_member" "worker" {
             ]
         );
         assert!(m.endpoints.iter().all(|e| e.kind == ApiKind::GcpHttp));
+    }
+
+    #[test]
+    fn resource_cycles_and_alias_loops_stay_bounded() {
+        let m = model(
+            r#"
+resource "aws_api_gateway_resource" "a" {
+  parent_id = aws_api_gateway_resource.b.id
+  path_part = "a"
+}
+resource "aws_api_gateway_resource" "b" {
+  parent_id = aws_api_gateway_resource.a.id
+  path_part = "b"
+}
+resource "aws_api_gateway_method" "m" {
+  resource_id   = aws_api_gateway_resource.a.id
+  http_method   = "GET"
+  authorization = "NONE"
+}
+resource "aws_lambda_alias" "x" { function_name = aws_lambda_alias.y.arn }
+resource "aws_lambda_alias" "y" { function_name = aws_lambda_alias.x.arn }
+resource "aws_lambda_function_url" "u" {
+  function_name      = aws_lambda_alias.x.arn
+  authorization_type = "NONE"
+}
+"#,
+        );
+        assert!(m.endpoints[0].path.starts_with("/…/"), "{}", m.endpoints[0].path);
+        assert!(m.endpoints[0].path.ends_with("/b/a"));
+        assert_eq!(m.endpoints[1].function, None);
     }
 
     #[test]
