@@ -140,8 +140,6 @@ fn example_block(md: &mut String, ex: &Example) {
 pub fn rule_page(rule: &Rule) -> String {
     let s = &rule.spec;
     let mut md = String::new();
-    let _ =
-        writeln!(md, "<!-- generated from {} by `UPDATE_DOCS=1 cargo test --test docs`; do not edit -->", rule.origin);
     let _ = writeln!(md, "# {}: {}\n", s.id, s.title);
     let _ = writeln!(
         md,

@@ -118,7 +118,8 @@ struct ManifestFile {
 /// A manifest's text and the secrets in it, kept for the snippets of model findings.
 struct ManifestText {
     text: Arc<Vec<u8>>,
-    hits: Vec<std::ops::Range<usize>>,
+    hits: Vec<SecretHit>,
+    index: LineIndex,
 }
 
 enum ManifestContent {
@@ -188,7 +189,10 @@ impl Scanner {
         let mut models = Vec::new();
         let mut modules: BTreeMap<String, Vec<(String, Node)>> = BTreeMap::new();
         for m in manifests {
-            texts.insert(m.path.clone(), ManifestText { text: m.text, hits: m.hits });
+            // One line index per file, however many findings it has.
+            let index = LineIndex::new(&m.text);
+            let hits = m.hits.into_iter().map(|secret| SecretHit { rule: 0, secret }).collect();
+            texts.insert(m.path.clone(), ManifestText { text: m.text, hits, index });
             match m.content {
                 ManifestContent::Model(model) => models.push(model),
                 ManifestContent::Terraform(node) => {
@@ -206,11 +210,9 @@ impl Scanner {
             })
             .collect();
         for f in &mut findings {
-            if let Some(ManifestText { text, hits }) = texts.get(&f.location.path) {
-                let index = LineIndex::new(text);
+            if let Some(ManifestText { text, hits, index }) = texts.get(&f.location.path) {
                 let line = index.line_range(text, f.location.span.start.line);
-                let hits: Vec<SecretHit> = hits.iter().map(|r| SecretHit { rule: 0, secret: r.clone() }).collect();
-                f.snippet = snippet(text, line, &hits);
+                f.snippet = snippet(text, line, hits);
             }
         }
         findings
