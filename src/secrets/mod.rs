@@ -64,7 +64,9 @@ impl CompiledSecret {
             }
         }
         for a in &spec.allowlist {
-            regex_syntax::Parser::new().parse(a).map_err(|e| ("allowlist", format!("invalid allowlist regex `{a}`: {e}")))?;
+            regex_syntax::Parser::new()
+                .parse(a)
+                .map_err(|e| ("allowlist", format!("invalid allowlist regex `{a}`: {e}")))?;
         }
         let globs = |field: &'static str, pats: &[String]| -> Result<Option<GlobSet>, (&'static str, String)> {
             if pats.is_empty() {
