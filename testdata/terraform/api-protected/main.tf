@@ -130,6 +130,14 @@ resource "aws_api_gateway_rest_api" "admin" {
   }
 }
 
+# Private is not identity: callers inside the VPC still sign their requests.
+resource "aws_api_gateway_method" "admin_get" {
+  rest_api_id   = aws_api_gateway_rest_api.admin.id
+  resource_id   = aws_api_gateway_rest_api.admin.root_resource_id
+  http_method   = "GET"
+  authorization = "AWS_IAM"
+}
+
 # HTTP API: JWT on every route, CORS for the front end only.
 resource "aws_apigatewayv2_api" "http" {
   name          = "orders-http"
