@@ -22,6 +22,15 @@ pub struct ApiIndex {
     authorizers: HashMap<String, AuthorizerId>,
 }
 
+impl ApiIndex {
+    /// The API a `RestApiId` / `ApiId` names: `!Ref Api`, or (leniently, as people write it) the
+    /// API's logical id as a plain string.
+    fn api(&self, node: &Node) -> Option<ApiId> {
+        let id = Resolver::referenced_resource(node).or_else(|| node.as_str().map(str::to_string))?;
+        self.apis.get(&id).copied()
+    }
+}
+
 impl Builder<'_> {
     /// Adds the entry points of a template's resources (functions must be in already).
     pub fn add_apis(&mut self, resources: &Node, globals: Option<&Node>) {
@@ -69,7 +78,7 @@ impl Builder<'_> {
                 ),
                 _ => continue,
             };
-            let api = props.get(api_key).and_then(Resolver::referenced_resource).and_then(|r| ix.apis.get(&r).copied());
+            let api = props.get(api_key).and_then(|n| ix.api(n));
             let name = props.get("Name").and_then(Node::scalar_text).map_or_else(|| e.key.clone(), |n| n.into_owned());
             let id = self.model.add_authorizer(name, kind, api, loc);
             ix.authorizers.insert(e.key.clone(), id);
@@ -203,7 +212,7 @@ impl Builder<'_> {
     }
 
     fn rest_method(&mut self, p: &Node, loc: Loc, ix: &ApiIndex, resources: &[crate::loader::Entry]) {
-        let api = p.get("RestApiId").and_then(Resolver::referenced_resource).and_then(|r| ix.apis.get(&r).copied());
+        let api = p.get("RestApiId").and_then(|n| ix.api(n));
         let method =
             p.get("HttpMethod").and_then(Node::scalar_text).map_or_else(|| "ANY".into(), |m| m.to_ascii_uppercase());
         let path = p.get("ResourceId").map_or_else(|| "/".to_string(), |r| rest_path(r, resources, 0));
@@ -240,7 +249,7 @@ impl Builder<'_> {
     }
 
     fn v2_route(&mut self, p: &Node, loc: Loc, ix: &ApiIndex, resources: &[crate::loader::Entry]) {
-        let api = p.get("ApiId").and_then(Resolver::referenced_resource).and_then(|r| ix.apis.get(&r).copied());
+        let api = p.get("ApiId").and_then(|n| ix.api(n));
         let kind = api.map_or(ApiKind::Http, |a| self.model.apis[a].kind);
         let route_key = p.get("RouteKey").map(|k| self.res.val(k).display().to_string()).unwrap_or_default();
         let (method, path) = match route_key.split_once(' ') {
