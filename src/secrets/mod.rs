@@ -286,26 +286,26 @@ fn build_regex(src: &str) -> Result<Regex, regex::Error> {
 /// The byte range a rule's regex sees for a keyword at `start..end`: its line, plus
 /// `before`/`after` lines, bounded for very long lines.
 fn window(text: &[u8], start: usize, end: usize, before: u32, after: u32) -> Range<usize> {
-    let mut lo = memchr::memrchr(b'\n', &text[..start]).map_or(0, |i| i + 1);
-    let mut hi = memchr::memchr(b'\n', &text[end..]).map_or(text.len(), |i| end + i);
-    if hi - lo > MAX_LINE_WINDOW {
-        lo = lo.max(start.saturating_sub(MAX_LINE_WINDOW / 2));
-        hi = hi.min(end + MAX_LINE_WINDOW / 2);
-    }
-    // Each extension is capped too: when the keyword's line was clipped, the next newline may be
-    // megabytes away (a minified bundle), and the regex would scan all of it.
-    let (min_lo, max_hi) = (start.saturating_sub(MAX_WINDOW / 2), end.saturating_add(MAX_WINDOW / 2));
+    // The keyword's line, but never searched further than half a window on each side: minified
+    // lines are megabytes long, and looking for their ends at every keyword is quadratic.
+    let half = MAX_LINE_WINDOW / 2;
+    let from = start.saturating_sub(half);
+    let to = end.saturating_add(half).min(text.len());
+    let mut lo = memchr::memrchr(b'\n', &text[from..start]).map_or(from, |i| from + i + 1);
+    let mut hi = memchr::memchr(b'\n', &text[end..to]).map_or(to, |i| end + i);
+    // Extra lines before and after, within MAX_WINDOW of the keyword.
+    let (min_lo, max_hi) = (start.saturating_sub(MAX_WINDOW / 2), end.saturating_add(MAX_WINDOW / 2).min(text.len()));
     for _ in 0..before {
         if lo <= min_lo {
             break;
         }
-        lo = memchr::memrchr(b'\n', &text[..lo - 1]).map_or(0, |i| i + 1).max(min_lo);
+        lo = memchr::memrchr(b'\n', &text[min_lo..lo - 1]).map_or(min_lo, |i| min_lo + i + 1);
     }
     for _ in 0..after {
-        if hi >= text.len() || hi >= max_hi {
+        if hi >= max_hi {
             break;
         }
-        hi = memchr::memchr(b'\n', &text[hi + 1..]).map_or(text.len(), |i| hi + 1 + i).min(max_hi);
+        hi = memchr::memchr(b'\n', &text[hi + 1..max_hi]).map_or(max_hi, |i| hi + 1 + i);
     }
     lo..hi
 }
