@@ -103,6 +103,12 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
     (EntityKind::Function, "name", FieldType::Text, "the function's name (function key, logical id, resource name)"),
     (EntityKind::Function, "format", FieldType::Text, "the manifest format"),
     (EntityKind::Function, "runtime", FieldType::Text, "its runtime (`nodejs20.x`), empty when unknown"),
+    (
+        EntityKind::Function,
+        "runtime_deprecated",
+        FieldType::List,
+        "the date AWS deprecated its runtime (no more security patches), with where the runtime is set; empty for supported or unknown runtimes",
+    ),
     (EntityKind::Function, "role", FieldType::Text, "the name of its role, empty when unknown"),
     (EntityKind::Function, "role_kind", FieldType::Text, "its role's kind (see `role.kind`), empty when it has none"),
     (
@@ -660,6 +666,15 @@ impl<'m> Context<'m> {
             "name" => FieldValue::Text(f.name.clone()),
             "format" => FieldValue::Text(self.model.format.as_str().into()),
             "runtime" => FieldValue::Text(f.runtime.as_ref().and_then(Val::known).unwrap_or("").to_string()),
+            "runtime_deprecated" => FieldValue::List(
+                f.runtime
+                    .as_ref()
+                    .and_then(|r| {
+                        r.known().and_then(crate::runtimes::deprecated_since).map(|d| (d.to_string(), Some(r.loc())))
+                    })
+                    .into_iter()
+                    .collect(),
+            ),
             "role" => FieldValue::Text(role.map(|r| r.name.clone()).unwrap_or_default()),
             "role_kind" => match f.role {
                 Some(r) => self.role_field(r, "kind"),

@@ -19,6 +19,7 @@ pub mod model;
 pub mod progress;
 pub mod report;
 pub mod rules;
+pub mod runtimes;
 pub mod scan;
 pub mod secrets;
 pub mod source;

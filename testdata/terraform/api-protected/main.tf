@@ -39,7 +39,7 @@ resource "aws_iam_role" "updates" {
 resource "aws_lambda_function" "orders" {
   function_name = "orders-api"
   role          = aws_iam_role.orders.arn
-  runtime       = "nodejs20.x"
+  runtime       = "nodejs22.x"
   handler       = "index.handler"
   filename      = "build/orders.zip"
 }
@@ -47,7 +47,7 @@ resource "aws_lambda_function" "orders" {
 resource "aws_lambda_function" "updates" {
   function_name = "order-updates"
   role          = aws_iam_role.updates.arn
-  runtime       = "nodejs20.x"
+  runtime       = "nodejs22.x"
   handler       = "updates.handler"
   filename      = "build/updates.zip"
 }
