@@ -7,9 +7,11 @@ Usage: data/compact.py SOURCE_DIR   (a directory holding iam-actions.tsv,
 Outputs, next to this script:
   iam-actions.txt            one line per service: `service<TAB>Action:L Action:L ...`, L one of
                              R (Read) L (List) W (Write) T (Tagging) P (Permissions management)
-  aws-managed-policies.json  {name: {"arn": ARN, "s": [statement...]}}, statements reduced to
-                             E (Allow|Deny), A / NA (actions / not-actions), R / NR (resources /
-                             not-resources), C (1 if the statement has a Condition)
+  aws-managed-policies.tsv   one policy per line, sorted by name: `name<TAB>arn<TAB>statements`,
+                             statements as compact JSON, each reduced to E (Allow|Deny), A / NA
+                             (actions / not-actions), R / NR (resources / not-resources), C (1 if
+                             the statement has a Condition). One line per policy lets slsguard
+                             parse only the policies a scan refers to.
   sam-policy-templates.json  a copy of the source file, minified
 """
 import collections, json, os, sys
@@ -51,9 +53,11 @@ def main(src):
             if s.get("Condition"):
                 c["C"] = 1
             out.append(c)
-        compact[name] = {"arn": p["arn"], "s": out}
-    with open(os.path.join(here, "aws-managed-policies.json"), "w") as out:
-        json.dump(compact, out, separators=(",", ":"), sort_keys=True)
+        compact[name] = (p["arn"], out)
+    with open(os.path.join(here, "aws-managed-policies.tsv"), "w") as out:
+        for name in sorted(compact):
+            arn, stmts = compact[name]
+            out.write(name + "\t" + arn + "\t" + json.dumps(stmts, separators=(",", ":"), sort_keys=True) + "\n")
 
     sam = json.load(open(os.path.join(src, "sam-policy-templates.json")))
     with open(os.path.join(here, "sam-policy-templates.json"), "w") as out:
