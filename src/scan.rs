@@ -22,6 +22,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+/// Read buffers larger than this are not kept for the next file.
+const MAX_KEPT_BUFFER: usize = 16 << 20;
+
+thread_local! {
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Bytes sniffed for a NUL to call a file binary (as git does).
 const BINARY_SNIFF: usize = 8192;
 /// Longest snippet shown, in characters.
@@ -286,53 +293,70 @@ impl Scanner {
     fn scan_one(&self, input: &Input) -> FileOutcome {
         let display = input.display();
         let mut out = FileOutcome::default();
-        let bytes = match input {
-            Input::Memory { content, .. } => std::borrow::Cow::Borrowed(content.as_slice()),
-            Input::Disk(f) => match read_file(&f.path, self.max_file_size) {
-                Ok(FileRead::Text(b)) => std::borrow::Cow::Owned(b),
-                Ok(FileRead::Binary) => {
+        match input {
+            Input::Memory { content, .. } => {
+                if is_binary(content) {
                     out.notifications.push(Notification::skipped(
                         Level::Note,
                         "binary",
                         display,
                         "binary file skipped",
                     ));
-                    return out;
+                } else {
+                    self.scan_bytes(display, content, &mut out);
                 }
-                Ok(FileRead::TooLarge(size)) => {
-                    out.notifications.push(Notification::skipped(
-                        Level::Warning,
-                        "too-large",
-                        display,
-                        &format!(
-                            "skipped: {size} bytes is over the --max-file-size limit of {} bytes",
-                            self.max_file_size
-                        ),
-                    ));
-                    return out;
+                out
+            }
+            Input::Disk(f) => READ_BUFFER.with(|cell| {
+                // One buffer per worker thread: a fresh allocation per file costs page faults and
+                // zeroing on every large file.
+                let mut buf = cell.borrow_mut();
+                buf.clear();
+                self.read_and_scan(display, &f.path, &mut buf, &mut out);
+                if buf.capacity() > MAX_KEPT_BUFFER {
+                    *buf = Vec::new();
                 }
-                Err(e) => {
-                    out.notifications.push(Notification::skipped(
-                        Level::Error,
-                        "unreadable",
-                        display,
-                        &format!("could not read: {e}"),
-                    ));
-                    return out;
-                }
-            },
-        };
-        if let Input::Memory { .. } = input {
-            if is_binary(&bytes) {
+                out
+            }),
+        }
+    }
+
+    fn read_and_scan(&self, display: &str, path: &std::path::Path, buf: &mut Vec<u8>, out: &mut FileOutcome) {
+        match read_file(path, self.max_file_size, buf) {
+            Ok(FileRead::Text) => {}
+            Ok(FileRead::Binary) => {
                 out.notifications.push(Notification::skipped(Level::Note, "binary", display, "binary file skipped"));
-                return out;
+                return;
+            }
+            Ok(FileRead::TooLarge(size)) => {
+                out.notifications.push(Notification::skipped(
+                    Level::Warning,
+                    "too-large",
+                    display,
+                    &format!("skipped: {size} bytes is over the --max-file-size limit of {} bytes", self.max_file_size),
+                ));
+                return;
+            }
+            Err(e) => {
+                out.notifications.push(Notification::skipped(
+                    Level::Error,
+                    "unreadable",
+                    display,
+                    &format!("could not read: {e}"),
+                ));
+                return;
             }
         }
+        self.scan_bytes(display, buf, out);
+    }
+
+    /// Secrets and manifests of one file's text.
+    fn scan_bytes(&self, display: &str, bytes: &[u8], out: &mut FileOutcome) {
         out.scanned = true;
         out.bytes = bytes.len() as u64;
-        out.directives = crate::suppress::directives(display, &bytes);
-        let hits = prefer_specific(&self.secrets, self.secrets.scan(display, &bytes));
-        if let Some(content) = self.load_manifest(display, &bytes, &mut out) {
+        out.directives = crate::suppress::directives(display, bytes);
+        let hits = prefer_specific(&self.secrets, self.secrets.scan(display, bytes));
+        if let Some(content) = self.load_manifest(display, bytes, out) {
             out.manifest = Some(ManifestFile {
                 path: display.to_string(),
                 text: Arc::new(bytes.to_vec()),
@@ -341,9 +365,8 @@ impl Scanner {
             });
         }
         if !hits.is_empty() {
-            out.findings = self.secret_findings(display, &bytes, hits);
+            out.findings = self.secret_findings(display, bytes, hits);
         }
-        out
     }
 
     fn secret_findings(&self, path: &str, text: &[u8], hits: Vec<SecretHit>) -> Vec<Finding> {
@@ -408,29 +431,31 @@ fn snippet(text: &[u8], line: std::ops::Range<usize>, hits: &[SecretHit]) -> Str
 }
 
 enum FileRead {
-    Text(Vec<u8>),
+    /// The text is in the buffer.
+    Text,
     Binary,
     TooLarge(u64),
 }
 
-fn read_file(path: &std::path::Path, max: u64) -> std::io::Result<FileRead> {
+/// Reads a text file into `buf` (cleared by the caller).
+fn read_file(path: &std::path::Path, max: u64, buf: &mut Vec<u8>) -> std::io::Result<FileRead> {
     let mut f = std::fs::File::open(path)?;
     let size = f.metadata()?.len();
     if size > max {
         return Ok(FileRead::TooLarge(size));
     }
-    let mut buf = Vec::with_capacity(size as usize + 1);
+    buf.reserve(size as usize + 1);
     // Sniff first: most of a binary file need not be read at all.
-    (&mut f).take(BINARY_SNIFF as u64).read_to_end(&mut buf)?;
-    if is_binary(&buf) {
+    (&mut f).take(BINARY_SNIFF as u64).read_to_end(buf)?;
+    if is_binary(buf) {
         return Ok(FileRead::Binary);
     }
     // `take` guards against a file that grew since its size was read.
-    f.take(max.saturating_sub(buf.len() as u64) + 1).read_to_end(&mut buf)?;
+    f.take(max.saturating_sub(buf.len() as u64) + 1).read_to_end(buf)?;
     if buf.len() as u64 > max {
         return Ok(FileRead::TooLarge(buf.len() as u64));
     }
-    Ok(FileRead::Text(buf))
+    Ok(FileRead::Text)
 }
 
 /// Files that may be deployment manifests, by name: read whole even when only changed files
