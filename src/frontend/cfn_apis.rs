@@ -220,19 +220,8 @@ impl Builder<'_> {
         let authorizer =
             p.get("AuthorizerId").and_then(Resolver::referenced_resource).and_then(|r| ix.authorizers.get(&r).copied());
         let api_key_required = p.get("ApiKeyRequired").and_then(Node::as_bool).unwrap_or(false);
-        let open = if api_key_required { AuthKind::ApiKey } else { AuthKind::None };
-        // CloudFormation's default AuthorizationType is NONE.
-        let auth = match auth_type.as_ref().map(|v| v.known().map(str::to_ascii_uppercase)) {
-            None => open,
-            Some(Some(t)) => match t.as_str() {
-                "NONE" => open,
-                "AWS_IAM" => AuthKind::Iam,
-                "COGNITO_USER_POOLS" => AuthKind::Cognito,
-                "CUSTOM" => authorizer.map_or(AuthKind::Lambda, |a| self.model.authorizers[a].kind),
-                _ => AuthKind::Unknown,
-            },
-            Some(None) => AuthKind::Unknown,
-        };
+        let authorizer_kind = authorizer.map(|a| self.model.authorizers[a].kind);
+        let auth = super::api_gateway_auth(ApiKind::Rest, "", auth_type.as_ref(), authorizer_kind, api_key_required);
         let function = p.path(&["Integration", "Uri"]).and_then(|u| self.function_ref(u));
         self.model.endpoints.push(Endpoint {
             kind: ApiKind::Rest,
@@ -260,25 +249,8 @@ impl Builder<'_> {
             p.get("AuthorizerId").and_then(Resolver::referenced_resource).and_then(|r| ix.authorizers.get(&r).copied());
         let api_key_required = p.get("ApiKeyRequired").and_then(Node::as_bool).unwrap_or(false);
         let auth_type = p.get("AuthorizationType").map(|a| self.res.val(a));
-        let mut auth = match auth_type.as_ref().map(|v| v.known().map(str::to_ascii_uppercase)) {
-            None => AuthKind::None,
-            Some(Some(t)) => match t.as_str() {
-                "NONE" => AuthKind::None,
-                "AWS_IAM" => AuthKind::Iam,
-                "JWT" => AuthKind::Jwt,
-                "CUSTOM" => authorizer.map_or(AuthKind::Lambda, |a| self.model.authorizers[a].kind),
-                _ => AuthKind::Unknown,
-            },
-            Some(None) => AuthKind::Unknown,
-        };
-        if auth == AuthKind::None && api_key_required {
-            auth = AuthKind::ApiKey;
-        }
-        // On a WebSocket API, callers authenticate once, on `$connect`; other routes ride on that
-        // connection.
-        if kind == ApiKind::WebSocket && route_key != "$connect" {
-            auth = AuthKind::Unknown;
-        }
+        let authorizer_kind = authorizer.map(|a| self.model.authorizers[a].kind);
+        let auth = super::api_gateway_auth(kind, &route_key, auth_type.as_ref(), authorizer_kind, api_key_required);
         // Target: "integrations/<IntegrationId>" → the integration's function.
         let function = p
             .get("Target")

@@ -12,7 +12,7 @@ pub mod terraform;
 pub mod values;
 
 use crate::loader::Node;
-use crate::model::{Format, Model, Origin, PolicyKind};
+use crate::model::{ApiKind, AuthKind, Format, Model, Origin, PolicyKind, Val};
 
 /// Cheap check before parsing a YAML/JSON file: does it mention anything a manifest must?
 /// (Parsing every `package.json` and CI file of a repo would be wasted work, and their syntax
@@ -21,6 +21,35 @@ pub fn may_be_manifest(text: &[u8]) -> bool {
     const MARKERS: [&[u8]; 6] =
         [b"AWSTemplateFormatVersion", b"AWS::", b"provider", b"Statement", b"Resources", b"httpTrigger"];
     MARKERS.iter().any(|m| memchr::memmem::find(text, m).is_some())
+}
+
+/// The authentication an API Gateway method or route gets, in CloudFormation and Terraform
+/// alike: from its authorization type (absent means API Gateway's default, `NONE`), the kind of
+/// its authorizer, and whether it requires an API key. On a WebSocket API callers authenticate
+/// once, on `$connect`; the other routes ride on that connection.
+pub fn api_gateway_auth(
+    kind: ApiKind,
+    route_key: &str,
+    auth_type: Option<&Val>,
+    authorizer_kind: Option<AuthKind>,
+    api_key_required: bool,
+) -> AuthKind {
+    if kind == ApiKind::WebSocket && route_key != "$connect" {
+        return AuthKind::Unknown;
+    }
+    let open = if api_key_required { AuthKind::ApiKey } else { AuthKind::None };
+    match auth_type.map(|v| v.known().map(str::to_ascii_uppercase)) {
+        None => open,
+        Some(None) => AuthKind::Unknown,
+        Some(Some(t)) => match t.as_str() {
+            "NONE" => open,
+            "AWS_IAM" => AuthKind::Iam,
+            "COGNITO_USER_POOLS" => AuthKind::Cognito,
+            "JWT" => AuthKind::Jwt,
+            "CUSTOM" => authorizer_kind.unwrap_or(AuthKind::Lambda),
+            _ => AuthKind::Unknown,
+        },
+    }
 }
 
 /// What a parsed YAML/JSON document is.

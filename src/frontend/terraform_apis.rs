@@ -292,17 +292,10 @@ impl ModuleBuilder<'_, '_> {
         let path = r.body.get("resource_id").map_or_else(|| "/".to_string(), |n| self.rest_path(n, 0));
         let authorizer = ix.authorizer(r.body.get("authorizer_id"));
         let api_key_required = r.body.get("api_key_required").and_then(Node::as_bool).unwrap_or(false);
-        let open = if api_key_required { AuthKind::ApiKey } else { AuthKind::None };
-        let auth = match r.body.get("authorization").map(|a| res.val(a)) {
-            None => open,
-            Some(v) => match v.known().map(str::to_ascii_uppercase).as_deref() {
-                Some("NONE") => open,
-                Some("AWS_IAM") => AuthKind::Iam,
-                Some("COGNITO_USER_POOLS") => AuthKind::Cognito,
-                Some("CUSTOM") => authorizer.map_or(AuthKind::Lambda, |a| self.model.authorizers[a].kind),
-                _ => AuthKind::Unknown,
-            },
-        };
+        let auth_type = r.body.get("authorization").map(|a| res.val(a));
+        let authorizer_kind = authorizer.map(|a| self.model.authorizers[a].kind);
+        let auth =
+            crate::frontend::api_gateway_auth(ApiKind::Rest, "", auth_type.as_ref(), authorizer_kind, api_key_required);
         let function = self.rest_integration(r, &method, ix).and_then(|uri| self.function_of(uri));
         self.model.endpoints.push(Endpoint {
             kind: ApiKind::Rest,
@@ -356,24 +349,10 @@ impl ModuleBuilder<'_, '_> {
         let (method, path) = split_route_key(&route_key);
         let authorizer = ix.authorizer(r.body.get("authorizer_id"));
         let api_key_required = r.body.get("api_key_required").and_then(Node::as_bool).unwrap_or(false);
-        let mut auth = match r.body.get("authorization_type").map(|a| res.val(a)) {
-            None => AuthKind::None,
-            Some(v) => match v.known().map(str::to_ascii_uppercase).as_deref() {
-                Some("NONE") => AuthKind::None,
-                Some("AWS_IAM") => AuthKind::Iam,
-                Some("JWT") => AuthKind::Jwt,
-                Some("CUSTOM") => authorizer.map_or(AuthKind::Lambda, |a| self.model.authorizers[a].kind),
-                _ => AuthKind::Unknown,
-            },
-        };
-        if auth == AuthKind::None && api_key_required {
-            auth = AuthKind::ApiKey;
-        }
-        // On a WebSocket API, callers authenticate once, on `$connect`; other routes ride on that
-        // connection.
-        if kind == ApiKind::WebSocket && route_key != "$connect" {
-            auth = AuthKind::Unknown;
-        }
+        let auth_type = r.body.get("authorization_type").map(|a| res.val(a));
+        let authorizer_kind = authorizer.map(|a| self.model.authorizers[a].kind);
+        let auth =
+            crate::frontend::api_gateway_auth(kind, &route_key, auth_type.as_ref(), authorizer_kind, api_key_required);
         let function = r
             .body
             .get("target")
