@@ -1103,28 +1103,6 @@ fn route_matches(declared: &str, method: &str, path: &str) -> bool {
     (m.eq_ignore_ascii_case("ANY") || m == "*" || m.eq_ignore_ascii_case(method)) && norm(p) == norm(path)
 }
 
-/// `${AWS::Region}` → `${AWS__Region}`: the ARN's own colons are the only ones left.
-fn mask_variables(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut depth = 0;
-    let b = s.as_bytes();
-    for (i, c) in s.char_indices() {
-        match c {
-            '$' if b.get(i + 1) == Some(&b'{') => {
-                depth += 1;
-                out.push(c);
-            }
-            '}' if depth > 0 => {
-                depth -= 1;
-                out.push(c);
-            }
-            ':' if depth > 0 => out.push('_'),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 /// Google Cloud predefined roles (lower case) that grant invoking a Cloud Function or Cloud Run
 /// service along with other permissions; the invoker roles are recognised by name.
 const GCP_ROLES_THAT_INVOKE: &[&str] = &[
@@ -1182,18 +1160,13 @@ fn permission_openings(p: &crate::model::Permission) -> Vec<(String, Option<Loc>
             Val::Known(s, _) | Val::Partial(s, _) => s.as_str(),
             Val::Unknown(..) => "",
         };
-        // `${AWS::Region}` holds colons of its own; mask variables before splitting the ARN.
-        let masked = mask_variables(text);
-        let parts: Vec<&str> = masked.splitn(6, ':').collect();
-        if parts.len() >= 5 && parts[0] == "arn" {
-            let account = parts[4];
-            let resource = parts.get(5).copied().unwrap_or("");
-            if account == "*" || account.contains('*') && !account.contains("${") {
+        if let Some(a) = crate::iam::parse_arn(text).filter(|a| a.has_account()) {
+            if a.account == "*" || a.account.contains('*') && !a.account.contains("${") {
                 out.push((format!("SourceArn `{text}` matches any account"), Some(arn.loc())));
-            } else if parts[2] == "execute-api" && resource.split('/').next().is_some_and(|api| api == "*") {
+            } else if a.service == "execute-api" && a.resource.split('/').next().is_some_and(|api| api == "*") {
                 out.push((format!("SourceArn `{text}` matches any API"), Some(arn.loc())));
-            } else if resource == "*" {
-                out.push((format!("SourceArn `{text}` matches any {} resource", parts[2]), Some(arn.loc())));
+            } else if a.resource == "*" {
+                out.push((format!("SourceArn `{text}` matches any {} resource", a.service), Some(arn.loc())));
             }
         }
     }

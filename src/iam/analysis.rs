@@ -189,11 +189,8 @@ fn may_target(resource: &Val, service: &str) -> bool {
         Val::Known(s, _) | Val::Partial(s, _) => s,
         Val::Unknown(..) => return true,
     };
-    let Some(rest) = text.strip_prefix("arn:") else { return true };
-    // arn:PARTITION:SERVICE:…; a `${…}` partition holds no ':' once resolved, but may as written.
-    let rest = rest.strip_prefix("${AWS::Partition}:").or_else(|| rest.split_once(':').map(|x| x.1)).unwrap_or("");
-    let svc = rest.split(':').next().unwrap_or("");
-    svc.contains("${") || glob_match_ci(svc, service)
+    let Some(arn) = super::parse_arn(text) else { return true };
+    arn.service.contains("${") || glob_match_ci(arn.service, service)
 }
 
 /// Does the statement grant `action` on some resource it applies to?
@@ -211,10 +208,9 @@ pub fn principal_account(v: &Val) -> Option<String> {
     if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
         return Some(s.to_string());
     }
-    let rest = s.strip_prefix("arn:")?;
-    let mut parts = rest.splitn(5, ':');
-    let (_partition, service, _region, account) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-    if service != "iam" && service != "sts" {
+    let arn = super::parse_arn(s).filter(|a| a.has_account())?;
+    let account = arn.account;
+    if arn.service != "iam" && arn.service != "sts" {
         return None;
     }
     if account.is_empty() || account == "*" {

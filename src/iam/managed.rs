@@ -71,14 +71,14 @@ pub fn count() -> usize {
 /// `arn:<partition>:iam::aws:policy/[path/]Name` (the partition may be `${AWS::Partition}`).
 pub fn lookup(reference: &str) -> Option<(&'static str, &'static ManagedPolicy)> {
     let map = entries();
-    // The partition is often written `${AWS::Partition}`, whose `::` would upset the split below.
-    let reference = reference.replace("${AWS::Partition}", "aws");
-    let name = if let Some(rest) = reference.strip_prefix("arn:") {
-        let (_partition, rest) = rest.split_once(':')?;
-        let rest = rest.strip_prefix("iam::aws:policy/")?;
-        rest.rsplit('/').next()?
-    } else {
-        reference.as_str()
+    let name = match super::parse_arn(reference) {
+        Some(arn) => {
+            if arn.service != "iam" || !arn.region.is_empty() || arn.account != "aws" {
+                return None;
+            }
+            arn.resource.strip_prefix("policy/")?.rsplit('/').next()?
+        }
+        None => reference,
     };
     map.get_key_value(name).map(|(k, v)| (*k, v.policy()))
 }
