@@ -51,31 +51,15 @@ pub fn build(raw: &Node, path: &str) -> Model {
         .or(doc.entry("provider").map(|e| e.key_span))
         .unwrap_or_default();
     let default_role = b.model.add_role("IamRoleLambdaExecution", Loc::new(0, anchor), RoleKind::ServerlessDefault);
-    let provider_statements: Vec<&Node> = provider
-        .map(|p| {
-            let mut v: Vec<&Node> = Vec::new();
-            if let Some(s) = role_node.and_then(|r| r.get("statements")) {
-                v.extend(s.one_or_many());
-            }
-            if let Some(s) = p.get("iamRoleStatements") {
-                v.extend(s.one_or_many());
-            }
-            v
-        })
-        .unwrap_or_default();
+    // v3 syntax under `provider.iam.role`, and the v1/v2 key directly under `provider`.
+    let items = |role_key: &str, legacy_key: &str| -> Vec<&Node> {
+        let current = role_node.and_then(|r| r.get(role_key));
+        let legacy = provider.and_then(|p| p.get(legacy_key));
+        current.into_iter().chain(legacy).flat_map(Node::one_or_many).collect()
+    };
+    let provider_statements = items("statements", "iamRoleStatements");
     add_statements(&mut b, &provider_statements, default_role, "provider role (IamRoleLambdaExecution)");
-    let managed: Vec<&Node> = provider
-        .map(|p| {
-            let mut v: Vec<&Node> = Vec::new();
-            if let Some(m) = role_node.and_then(|r| r.get("managedPolicies")) {
-                v.extend(m.one_or_many());
-            }
-            if let Some(m) = p.get("iamManagedPolicies") {
-                v.extend(m.one_or_many());
-            }
-            v
-        })
-        .unwrap_or_default();
+    let managed = items("managedPolicies", "iamManagedPolicies");
     for m in managed {
         let v = res.val(m);
         b.attach_managed(v, vec![default_role]);
