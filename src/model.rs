@@ -90,7 +90,7 @@ pub type RoleId = usize;
 pub type StatementId = usize;
 
 /// A function (Lambda, or equivalent).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Function {
     /// Name as written in the manifest (function key, logical id, resource address).
     pub name: String,
@@ -103,6 +103,59 @@ pub struct Function {
     pub runtime: Option<Val>,
     pub handler: Option<Val>,
     pub environment: Vec<(String, Val)>,
+    /// Where the manifest says the code is (filled in by the frontends).
+    pub package: Package,
+    /// The code the handler resolves to (filled in by the code stage).
+    pub code: Code,
+}
+
+/// What a manifest says about where a function's code is; the code stage turns it and the
+/// handler into a [`CodeLink`]. Paths are as written, relative to the manifest's directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Package {
+    /// The directory the handler is relative to, when it is not the manifest's own: SAM
+    /// `CodeUri`, Terraform `source_dir` (directly or through `data.archive_file`), a CDK asset
+    /// (`aws:asset:path`), Serverless `module`, Azure `scriptFile`'s directory.
+    pub dir: Option<Val>,
+    /// A file given whole: Terraform `source_file`, Azure `scriptFile`.
+    pub file: Option<Val>,
+    /// A built archive that is deployed as is (`package.artifact`, Terraform `filename`,
+    /// `Code.S3Key`, an S3 `CodeUri`): the source is elsewhere, if anywhere.
+    pub artifact: Option<Val>,
+    /// Source written in the manifest itself (CloudFormation `Code.ZipFile`, SAM `InlineCode`).
+    pub inline: Option<Val>,
+    /// The files a bundler builds the function from (SAM `Metadata.BuildProperties.EntryPoints`).
+    pub entry_points: Vec<Val>,
+    /// Deployed as a container image (`PackageType: Image`, `image_uri`, Serverless `image`).
+    pub image: Option<Loc>,
+}
+
+/// A function's code, as the code stage found it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Code {
+    /// The code stage did not run (no code rule selected, or no code file in the scan).
+    #[default]
+    NotAnalysed,
+    Found(CodeLink),
+    /// The code could not be linked; the text says why (`deployed from the artifact
+    /// build/app.zip, which is not source`).
+    Unknown(String),
+}
+
+/// A function's handler in its source, and the files it imports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeLink {
+    /// Display path of the file that holds the handler.
+    pub file: String,
+    /// The handler's name in it (`handler`, `lambda_handler`, `main`; `<inline>` for inline code).
+    pub symbol: String,
+    /// `javascript`, `typescript`, `python`, `go` or `rust`.
+    pub language: String,
+    /// Where the handler is defined in the file (0 when the file does not define it visibly).
+    pub line: u32,
+    /// The handler's module graph: its file and every file of the repository it imports,
+    /// directly or not, sorted.
+    pub files: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,6 +28,8 @@ pub fn build(doc: &Node, path: &str) -> Model {
         runtime: None,
         handler: doc.get("scriptFile").map(|n| res.val(n)),
         environment: Vec::new(),
+        package: super::package::azure(doc, &res),
+        ..Default::default()
     });
     for b in doc.get("bindings").map(Node::one_or_many).unwrap_or(&[]) {
         if !is_http_trigger(b) {

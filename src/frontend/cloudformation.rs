@@ -66,6 +66,7 @@ impl<'m> Builder<'m> {
                 }
                 "AWS::Lambda::Function" => {
                     let f = self.function(&e.key, key_loc, props, false);
+                    self.model.functions[f].package = super::package::cloudformation(&e.value, props, &self.res);
                     self.functions.insert(e.key.clone(), f);
                 }
                 "AWS::Serverless::Function" => {
@@ -79,6 +80,7 @@ impl<'m> Builder<'m> {
                         (p, None) => p,
                     };
                     let f = self.function(&e.key, key_loc, props, true);
+                    self.model.functions[f].package = super::package::cloudformation(&e.value, props, &self.res);
                     self.functions.insert(e.key.clone(), f);
                 }
                 "AWS::S3::BucketPolicy" | "AWS::SQS::QueuePolicy" | "AWS::SNS::TopicPolicy" => {
@@ -233,6 +235,7 @@ impl<'m> Builder<'m> {
             runtime: props.get("Runtime").map(|n| self.res.val(n)),
             handler: props.get("Handler").map(|n| self.res.val(n)),
             environment,
+            ..Default::default()
         });
         self.model.functions.len() - 1
     }

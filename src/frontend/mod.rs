@@ -5,6 +5,7 @@ pub mod azure;
 pub mod cfn_apis;
 pub mod cloudformation;
 pub mod openapi;
+pub mod package;
 pub mod policy_document;
 pub mod serverless;
 pub mod serverless_events;

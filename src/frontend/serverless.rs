@@ -107,6 +107,8 @@ pub fn build(raw: &Node, path: &str) -> Model {
             runtime: def.get("runtime").or(runtime).map(|n| res.val(n)),
             handler: def.get("handler").map(|n| res.val(n)),
             environment,
+            package: super::package::serverless(def, &doc, &res),
+            ..Default::default()
         });
     }
     for r in &resources {

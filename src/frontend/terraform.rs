@@ -486,6 +486,10 @@ impl ModuleBuilder<'_, '_> {
             runtime: r.body.get("runtime").map(|n| res.val(n)),
             handler: r.body.get("handler").map(|n| res.val(n)),
             environment,
+            package: super::package::terraform(r.body, &res, |ty, name| {
+                self.module.data_block(ty, name).map(|d| d.body)
+            }),
+            ..Default::default()
         });
     }
 }

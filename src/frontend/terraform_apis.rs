@@ -137,6 +137,7 @@ impl ModuleBuilder<'_, '_> {
             runtime,
             handler,
             environment,
+            ..Default::default()
         });
     }
 
