@@ -192,7 +192,18 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
         FieldType::Number,
         "how many of them require IAM, Cognito, JWT or a Lambda authorizer",
     ),
-    (EntityKind::Api, "private", FieldType::Bool, "private (VPC endpoint) or restricted by a resource policy"),
+    (
+        EntityKind::Api,
+        "private",
+        FieldType::Bool,
+        "private: a `PRIVATE` endpoint, or a resource policy that admits only given VPC endpoints, VPCs or accounts",
+    ),
+    (
+        EntityKind::Api,
+        "external_definition",
+        FieldType::Bool,
+        "its OpenAPI definition is in another file (`DefinitionUri`, `BodyS3Location`, `body = file(…)`): its routes and authorizers are not seen",
+    ),
     (EntityKind::Api, "cors_any_origin", FieldType::Bool, "its CORS allows any origin"),
     (EntityKind::Api, "cors_credentials", FieldType::Bool, "its CORS allows credentials"),
     (EntityKind::Api, "subject", FieldType::Text, "the API, for messages"),
@@ -294,6 +305,12 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
         "the `NotResource` values (non-empty when the statement uses NotResource)",
     ),
     (EntityKind::Statement, "has_condition", FieldType::Bool, "the statement has a `Condition`"),
+    (
+        EntityKind::Statement,
+        "conditional",
+        FieldType::Bool,
+        "the statement is deployed only under a template condition (a branch of `Fn::If`); both branches are analysed",
+    ),
     (EntityKind::Statement, "action_wildcard", FieldType::List, "`*` / `*:*` actions of an Allow identity statement"),
     (EntityKind::Statement, "service_wildcards", FieldType::List, "`service:*` actions of an Allow identity statement"),
     (
@@ -373,6 +390,12 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
         "full_access_services",
         FieldType::List,
         "services the policy grants `service:*` on `*` without condition",
+    ),
+    (
+        EntityKind::ManagedPolicy,
+        "conditional",
+        FieldType::Bool,
+        "attached only under a template condition (a branch of `Fn::If`)",
     ),
     (EntityKind::ManagedPolicy, "roles", FieldType::List, "roles it is attached to"),
     (EntityKind::ManagedPolicy, "functions", FieldType::List, "functions that receive it"),
@@ -748,6 +771,7 @@ impl<'m> Context<'m> {
                 _ => vals(&s.not_resources),
             },
             "has_condition" => FieldValue::Bool(!s.conditions.is_empty()),
+            "conditional" => FieldValue::Bool(s.conditional),
             "action_wildcard" => locs(&f.action_wildcard, "*"),
             "service_wildcards" => {
                 FieldValue::List(f.service_wildcards.iter().map(|(svc, l)| (format!("{svc}:*"), Some(*l))).collect())
@@ -855,6 +879,7 @@ impl<'m> Context<'m> {
                 }
                 FieldValue::List(svcs.into_iter().map(|s| (s, Some(loc))).collect())
             }
+            "conditional" => FieldValue::Bool(a.conditional),
             "roles" => FieldValue::List(self.role_names(&a.roles).into_iter().map(|n| (n, None)).collect()),
             "functions" => self.functions(&a.roles),
             "function_count" => FieldValue::Number(self.model.functions_of(&a.roles).len() as i64),
@@ -981,6 +1006,7 @@ impl Context<'_> {
                     .count() as i64,
             ),
             "private" => FieldValue::Bool(a.private),
+            "external_definition" => FieldValue::Bool(a.external_definition),
             "cors_any_origin" => {
                 FieldValue::Bool(a.cors.as_ref().is_some_and(|c| c.origins.iter().any(|o| o.is_known("*"))))
             }
@@ -1033,7 +1059,19 @@ impl Context<'_> {
                 .iter()
                 .any(|x| x.eq_ignore_ascii_case(a))
             })),
-            "unrestricted" => FieldValue::List(permission_openings(p)),
+            "unrestricted" => {
+                // `Principal: "*"` limited to calls through the function's URL is how a public URL
+                // is opened: the URL's auth type decides, and `auth-function-url-public` reports it.
+                let url_here = p.via_function_url
+                    && m.endpoints.iter().any(|e| {
+                        e.kind == crate::model::ApiKind::FunctionUrl && e.function.is_some() && e.function == p.function
+                    });
+                let mut out = permission_openings(p);
+                if url_here {
+                    out.retain(|(why, _)| !why.starts_with("principal `*`"));
+                }
+                FieldValue::List(out)
+            }
             "subject" => {
                 let f =
                     p.function.and_then(|f| m.functions.get(f)).map_or(p.function_ref.as_str(), |f| f.name.as_str());

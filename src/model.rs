@@ -250,6 +250,9 @@ pub struct Statement {
     /// Where NotAction / NotResource / NotPrincipal were written, when they were.
     pub not_action_loc: Option<Loc>,
     pub not_resource_loc: Option<Loc>,
+    /// Deployed only under a template condition (a branch of `Fn::If`): both branches are in
+    /// the model, since either may be deployed.
+    pub conditional: bool,
 }
 
 impl Statement {
@@ -271,6 +274,7 @@ impl Statement {
             conditions: Vec::new(),
             not_action_loc: None,
             not_resource_loc: None,
+            conditional: false,
         }
     }
 }
@@ -283,6 +287,8 @@ pub struct ManagedPolicyAttachment {
     pub reference: Val,
     /// The AWS managed policy's name when the reference is one (`AdministratorAccess`).
     pub aws_name: Option<String>,
+    /// Attached only under a template condition (a branch of `Fn::If`).
+    pub conditional: bool,
 }
 
 /// A SAM policy template used by a function.
@@ -377,8 +383,12 @@ pub struct Api {
     pub loc: Loc,
     /// The authorization its routes get when they say nothing.
     pub default_auth: Option<(AuthKind, Option<AuthorizerId>)>,
-    /// Reachable only from inside a VPC (API Gateway `PRIVATE` endpoint type).
+    /// Reachable only from inside a VPC (API Gateway `PRIVATE` endpoint type), or restricted by
+    /// its resource policy to VPC endpoints, VPCs or accounts.
     pub private: bool,
+    /// Its OpenAPI definition is in another file (`DefinitionUri`, `BodyS3Location`,
+    /// `AWS::Include`): routes and authorizers there are not seen.
+    pub external_definition: bool,
     /// AppSync: the default and additional authentication types.
     pub auth_types: Vec<Val>,
     pub cors: Option<Cors>,
@@ -442,6 +452,10 @@ pub struct Permission {
     pub source_arn: Option<Val>,
     pub source_account: Option<Val>,
     pub org_id: Option<Val>,
+    /// The permission applies only to calls through the function's URL
+    /// (`lambda:InvokeFunctionUrl`, a `FunctionUrlAuthType` or `InvokedViaFunctionUrl`
+    /// condition): the URL's own auth type then decides who may call.
+    pub via_function_url: bool,
     pub loc: Loc,
 }
 
@@ -486,6 +500,7 @@ impl Model {
             loc,
             default_auth: None,
             private: false,
+            external_definition: false,
             auth_types: Vec::new(),
             cors: None,
         });

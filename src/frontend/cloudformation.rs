@@ -28,11 +28,19 @@ pub struct Builder<'m> {
     pub principals: HashMap<String, RoleId>,
     /// Logical id → function index.
     pub functions: HashMap<String, usize>,
+    /// Template parameters' defaults (SAM resolves some properties with them, e.g. `Tracing`).
+    pub parameter_defaults: HashMap<String, String>,
 }
 
 impl<'m> Builder<'m> {
     pub fn new(model: &'m mut Model, file: FileId) -> Self {
-        Self { model, res: Resolver::new(file), principals: HashMap::new(), functions: HashMap::new() }
+        Self {
+            model,
+            res: Resolver::new(file),
+            principals: HashMap::new(),
+            functions: HashMap::new(),
+            parameter_defaults: HashMap::new(),
+        }
     }
 
     /// Adds every resource of a `Resources` mapping. `globals` is SAM's `Globals` section.
@@ -97,6 +105,16 @@ impl<'m> Builder<'m> {
                 _ => {}
             }
         }
+        // A version or alias of a function stands for the function: routes, URLs and
+        // permissions that name `!Ref FnAliaslive` reach the same code.
+        for e in entries {
+            if matches!(resource_type(&e.value), "AWS::Lambda::Alias" | "AWS::Lambda::Version") {
+                let target = e.value.path(&["Properties", "FunctionName"]).and_then(Resolver::referenced_resource);
+                if let Some(&f) = target.and_then(|t| self.functions.get(&t)) {
+                    self.functions.entry(e.key.clone()).or_insert(f);
+                }
+            }
+        }
     }
 
     /// A principal's trust policy, inline policies and managed policy ARNs.
@@ -111,7 +129,7 @@ impl<'m> Builder<'m> {
             };
             self.model.statements.extend(policy_document::statements(trust, &self.res, &owner));
         }
-        for p in props.get("Policies").map(Node::one_or_many).unwrap_or(&[]) {
+        for (p, conditional) in props.get("Policies").map(conditional_items).unwrap_or_default() {
             if let Some(doc) = p.get("PolicyDocument") {
                 let pname = p.get("PolicyName").and_then(Node::scalar_text).map(|c| c.into_owned()).unwrap_or_default();
                 let owner = Owner {
@@ -124,17 +142,24 @@ impl<'m> Builder<'m> {
                         format!("{noun} {name} (policy {pname})")
                     },
                 };
-                self.model.statements.extend(policy_document::statements(doc, &self.res, &owner));
+                self.add_document(doc, &owner, conditional);
             }
         }
-        for arn in props.get("ManagedPolicyArns").map(|n| self.res.vals(n)).unwrap_or_default() {
-            self.attach_managed(arn, vec![id]);
+        for (arn, conditional) in props.get("ManagedPolicyArns").map(conditional_items).unwrap_or_default() {
+            let v = self.res.val(arn);
+            self.attach_managed_if(v, vec![id], conditional);
         }
     }
 
     /// A managed policy reference attached to `roles`: an AWS managed policy is expanded into its
     /// statements; a policy defined in this template is attached by `standalone_policy`.
     pub fn attach_managed(&mut self, reference: Val, roles: Vec<RoleId>) {
+        self.attach_managed_if(reference, roles, false);
+    }
+
+    /// [`Builder::attach_managed`], for an attachment that may be deployed only under a template
+    /// condition (`conditional`).
+    pub fn attach_managed_if(&mut self, reference: Val, roles: Vec<RoleId>, conditional: bool) {
         let aws = match &reference {
             Val::Known(s, _) | Val::Partial(s, _) => managed::lookup(s),
             Val::Unknown(..) => None,
@@ -163,6 +188,7 @@ impl<'m> Builder<'m> {
                 s.resources = vals(&cs.resources);
                 s.not_resources = vals(&cs.not_resources);
                 s.not_action_loc = cs.not_actions.as_ref().map(|_| loc);
+                s.conditional = conditional;
                 s.not_resource_loc = cs.not_resources.as_ref().map(|_| loc);
                 if cs.condition.is_some() {
                     // The condition's content is not kept; its presence narrows the statement.
@@ -179,7 +205,18 @@ impl<'m> Builder<'m> {
             roles,
             aws_name: aws.map(|(n, _)| n.to_string()),
             reference,
+            conditional,
         });
+    }
+
+    /// The statements of a policy document, added to the model (`conditional`: the document is
+    /// one branch of an `Fn::If`).
+    pub fn add_document(&mut self, doc: &Node, owner: &Owner, conditional: bool) {
+        let mut st = policy_document::statements(doc, &self.res, owner);
+        for s in &mut st {
+            s.conditional |= conditional;
+        }
+        self.model.statements.extend(st);
     }
 
     /// `AWS::IAM::Policy` / `AWS::IAM::ManagedPolicy`: its document, attached to the roles, users
@@ -211,11 +248,18 @@ impl<'m> Builder<'m> {
     fn function(&mut self, name: &str, loc: Loc, props: Option<&Node>, sam: bool) -> usize {
         let empty = Node::new(Default::default(), Value::Null);
         let props = props.unwrap_or(&empty);
-        let role = match props.get("Role") {
+        // `Role: null` is no role (SAM then generates one); `!If [C, Role, !Ref AWS::NoValue]`
+        // names the role of its first real branch.
+        let role_node = props
+            .get("Role")
+            .filter(|r| !r.is_null())
+            .map(|r| conditional_items(r).into_iter().map(|(n, _)| n).next().unwrap_or(r));
+        let role = match role_node {
             Some(r) => Some(self.role_reference(r)),
             None if sam => {
                 let id = self.model.add_role(format!("{name}Role"), loc, RoleKind::SamGenerated);
-                self.sam_policies(name, id, props);
+                self.sam_policies(&format!("function {name}"), id, props);
+                self.sam_role_defaults(name, id, loc, props);
                 Some(id)
             }
             None => None,
@@ -231,7 +275,7 @@ impl<'m> Builder<'m> {
             name: name.to_string(),
             loc,
             role,
-            role_loc: props.get("Role").map(|r| self.res.loc(r)),
+            role_loc: role_node.map(|r| self.res.loc(r)),
             runtime: props.get("Runtime").map(|n| self.res.val(n)),
             handler: props.get("Handler").map(|n| self.res.val(n)),
             environment,
@@ -249,23 +293,24 @@ impl<'m> Builder<'m> {
         self.model.external_role(v.display(), v.loc())
     }
 
-    /// SAM `Policies`: managed policy names/ARNs, inline documents, and policy templates.
-    fn sam_policies(&mut self, fname: &str, role: RoleId, props: &Node) {
-        for p in props.get("Policies").map(Node::one_or_many).unwrap_or(&[]) {
+    /// SAM `Policies` of a function or state machine (`subject`, for messages): managed policy names/ARNs, inline documents, and policy templates; an
+    /// `Fn::If` item contributes both branches, marked conditional.
+    pub fn sam_policies(&mut self, subject: &str, role: RoleId, props: &Node) {
+        for (p, conditional) in props.get("Policies").map(conditional_items).unwrap_or_default() {
             match &p.value {
                 Value::String(_) => {
                     let v = self.res.val(p);
                     // A bare name is an AWS managed policy name; SAM also accepts ARNs.
-                    self.attach_managed(v, vec![role]);
+                    self.attach_managed_if(v, vec![role], conditional);
                 }
                 Value::Map(_) if p.get("Statement").is_some() => {
                     let owner = Owner {
                         kind: PolicyKind::Identity,
                         origin: Origin::Inline,
                         roles: vec![role],
-                        name: format!("function {fname} (inline policy)"),
+                        name: format!("{subject} (inline policy)"),
                     };
-                    self.model.statements.extend(policy_document::statements(p, &self.res, &owner));
+                    self.add_document(p, &owner, conditional);
                 }
                 Value::Map(entries) if entries.len() == 1 && sam_templates::is_template(&entries[0].key) => {
                     let e = &entries[0];
@@ -285,6 +330,7 @@ impl<'m> Builder<'m> {
                         let mut st = policy_document::statements(&doc, &self.res, &owner);
                         for s in &mut st {
                             s.loc = tloc;
+                            s.conditional = conditional;
                         }
                         self.model.statements.extend(st);
                     }
@@ -305,7 +351,7 @@ impl<'m> Builder<'m> {
                 // `link_managed_policy_refs`.
                 Value::Map(_) if Resolver::referenced_resource(p).is_none() => {
                     let v = self.res.val(p);
-                    self.attach_managed(v, vec![role]);
+                    self.attach_managed_if(v, vec![role], conditional);
                 }
                 _ => {}
             }
@@ -339,6 +385,33 @@ impl<'m> Builder<'m> {
     }
 }
 
+/// The items of a list that may hold `Fn::If`s (or be one): each real item with whether it is
+/// deployed only under a condition. `AWS::NoValue` branches contribute nothing.
+pub fn conditional_items(node: &Node) -> Vec<(&Node, bool)> {
+    fn walk<'n>(node: &'n Node, conditional: bool, depth: usize, out: &mut Vec<(&'n Node, bool)>) {
+        if depth > 8 {
+            return;
+        }
+        match &node.value {
+            Value::Seq(items) => items.iter().for_each(|i| walk(i, conditional, depth + 1, out)),
+            Value::Map(entries) if entries.len() == 1 && entries[0].key == "Fn::If" => {
+                for branch in entries[0].value.as_seq().unwrap_or(&[]).iter().skip(1) {
+                    walk(branch, true, depth + 1, out);
+                }
+            }
+            Value::Map(entries)
+                if entries.len() == 1
+                    && entries[0].key == "Ref"
+                    && entries[0].value.as_str() == Some("AWS::NoValue") => {}
+            Value::Null => {}
+            _ => out.push((node, conditional)),
+        }
+    }
+    let mut out = Vec::new();
+    walk(node, false, 0, &mut out);
+    out
+}
+
 pub fn resource_type(resource: &Node) -> &str {
     resource.get("Type").and_then(Node::as_str).unwrap_or("")
 }
@@ -366,6 +439,11 @@ pub fn build(doc: &Node, path: &str) -> Model {
     let mut model = Model::new(format, vec![path.to_string()]);
     if let Some(resources) = doc.get("Resources") {
         let mut b = Builder::new(&mut model, 0);
+        for p in doc.get("Parameters").and_then(Node::as_map).unwrap_or(&[]) {
+            if let Some(d) = p.value.get("Default").and_then(Node::scalar_text) {
+                b.parameter_defaults.insert(p.key.clone(), d.into_owned());
+            }
+        }
         b.add_resources(resources, doc.get("Globals"));
         b.link_managed_policy_refs(resources);
         b.add_apis(resources, doc.get("Globals"));

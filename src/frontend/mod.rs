@@ -7,6 +7,7 @@ pub mod cloudformation;
 pub mod openapi;
 pub mod package;
 pub mod policy_document;
+pub mod sam;
 pub mod serverless;
 pub mod serverless_events;
 pub mod terraform;

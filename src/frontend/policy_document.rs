@@ -31,24 +31,34 @@ pub fn statements(doc: &Node, res: &Resolver, owner: &Owner) -> Vec<Statement> {
             }
         }
         Value::Map(_) => match doc.get("Statement") {
-            Some(st) => statement_nodes(st).into_iter().map(|n| statement(n, res, owner)).collect(),
+            Some(st) => statement_nodes(st, false)
+                .into_iter()
+                .map(|(n, conditional)| {
+                    let mut s = statement(n, res, owner);
+                    s.conditional = conditional;
+                    s
+                })
+                .collect(),
             None => Vec::new(),
         },
         _ => Vec::new(),
     }
 }
 
-/// `Statement` is one statement or a list; `Fn::If` items contribute both branches.
-fn statement_nodes(node: &Node) -> Vec<&Node> {
+/// `Statement` is one statement or a list; `Fn::If` items contribute both branches, marked
+/// conditional.
+fn statement_nodes(node: &Node, conditional: bool) -> Vec<(&Node, bool)> {
     let mut out = Vec::new();
     for item in node.one_or_many() {
         match item.as_map() {
             Some([e]) if e.key == "Fn::If" => {
                 for branch in e.value.as_seq().unwrap_or(&[]).iter().skip(1) {
-                    out.extend(statement_nodes(branch));
+                    out.extend(statement_nodes(branch, true));
                 }
             }
-            Some(_) => out.push(item),
+            // `!Ref AWS::NoValue` (the empty branch of an `Fn::If`).
+            Some([e]) if e.key == "Ref" => {}
+            Some(_) => out.push((item, conditional)),
             None => {}
         }
     }

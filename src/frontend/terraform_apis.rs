@@ -486,6 +486,8 @@ impl ModuleBuilder<'_, '_> {
             source_arn: get("source_arn"),
             source_account: get("source_account"),
             org_id: get("principal_org_id"),
+            via_function_url: get("action").is_some_and(|a| a.is_known("lambda:InvokeFunctionUrl"))
+                || r.body.get("function_url_auth_type").is_some(),
             loc: r.loc(),
         };
         self.model.permissions.push(permission);
@@ -527,6 +529,7 @@ impl ModuleBuilder<'_, '_> {
                                 source_arn: None,
                                 source_account: None,
                                 org_id: None,
+                                via_function_url: false,
                                 loc: r.loc(),
                             });
                         }
