@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
 """Builds the compact data files slsguard embeds from the source data files (see SOURCES.md).
 
-Usage: data/compact.py SOURCE_DIR   (a directory holding iam-actions.tsv,
+Usage: data/compact.py SOURCE_DIR   (a directory holding iam-actions.tsv, iam-resource-types.tsv,
         aws-managed-policies.json and sam-policy-templates.json as described in SOURCES.md)
 
 Outputs, next to this script:
-  iam-actions.txt            one line per service: `service<TAB>Action:L Action:L ...`, L one of
-                             R (Read) L (List) W (Write) T (Tagging) P (Permissions management)
+  iam-actions.txt            one line per service, sorted:
+                               `service<TAB>Action:L[:i,j] Action:L ...<TAB>type=format type=format ...`
+                             L is the access level, one of R (Read) L (List) W (Write) T (Tagging)
+                             P (Permissions management); `i,j` index the service's resource types
+                             (third column) the action can be scoped to, none when it only supports
+                             `Resource: "*"`; each type's ARN format is written without its
+                             `arn:${Partition}:` prefix (`object=s3:::${BucketName}/${ObjectName}`).
   aws-managed-policies.tsv   one policy per line, sorted by name: `name<TAB>arn<TAB>statements`,
                              statements as compact JSON, each reduced to E (Allow|Deny), A / NA
-                             (actions / not-actions), R / NR (resources / not-resources), C (1 if
-                             the statement has a Condition). One line per policy lets slsguard
+                             (actions / not-actions), R / NR (resources / not-resources), C (the
+                             Condition, as written). One line per policy lets slsguard
                              parse only the policies a scan refers to.
   sam-policy-templates.json  a copy of the source file, minified
 """
@@ -25,18 +30,38 @@ def as_list(v):
     return v if isinstance(v, list) else [v]
 
 
+PREFIX = "arn:${Partition}:"
+
+
 def main(src):
     here = os.path.dirname(os.path.abspath(__file__))
-    services = collections.OrderedDict()
+    formats = collections.defaultdict(dict)
+    with open(os.path.join(src, "iam-resource-types.tsv")) as f:
+        next(f)
+        for line in f:
+            svc, rtype, fmt = line.rstrip("\n").split("\t")
+            assert fmt.startswith(PREFIX) and " " not in fmt and "=" not in rtype, line
+            formats[svc][rtype] = fmt[len(PREFIX):]
+    services = collections.defaultdict(dict)
     with open(os.path.join(src, "iam-actions.tsv")) as f:
         next(f)
         for line in f:
-            action, level = line.rstrip("\n").split("\t")
+            action, level, types = line.rstrip("\n").split("\t")
             svc, name = action.split(":", 1)
-            services.setdefault(svc, []).append(f"{name}:{LEVEL[level]}")
+            services[svc][name] = (LEVEL[level], [t for t in types.split(",") if t])
     with open(os.path.join(here, "iam-actions.txt"), "w") as out:
         for svc in sorted(services):
-            out.write(svc + "\t" + " ".join(sorted(set(services[svc]))) + "\n")
+            # Only the resource types some action uses, in name order.
+            used = sorted({t for _, ts in services[svc].values() for t in ts})
+            index = {t: i for i, t in enumerate(used)}
+            actions = []
+            # Sorted ignoring case: slsguard looks names up that way (IAM ignores their case).
+            for name in sorted(services[svc], key=lambda n: (n.lower(), n)):
+                level, ts = services[svc][name]
+                refs = ",".join(str(i) for i in sorted(index[t] for t in ts))
+                actions.append(f"{name}:{level}:{refs}" if refs else f"{name}:{level}")
+            types = " ".join(f"{t}={formats[svc][t]}" for t in used)
+            out.write(svc + "\t" + " ".join(actions) + "\t" + types + "\n")
 
     policies = json.load(open(os.path.join(src, "aws-managed-policies.json")))
     compact = {}
@@ -51,7 +76,7 @@ def main(src):
                 if v is not None:
                     c[short] = v
             if s.get("Condition"):
-                c["C"] = 1
+                c["C"] = s["Condition"]
             out.append(c)
         compact[name] = (p["arn"], out)
     with open(os.path.join(here, "aws-managed-policies.tsv"), "w") as out:

@@ -836,49 +836,17 @@ impl<'m> Context<'m> {
         match name {
             "name" => FieldValue::Text(a.aws_name.clone().unwrap_or_else(|| a.reference.display().to_string())),
             "aws" => FieldValue::Bool(a.aws_name.is_some()),
-            "admin" => {
-                let mut why = Vec::new();
-                for s in policy.map(|p| p.statements.as_slice()).unwrap_or(&[]) {
-                    if !s.effect.eq_ignore_ascii_case("allow") || s.condition.is_some() {
-                        continue;
-                    }
-                    let on_all = s.resources.as_ref().is_some_and(|r| r.iter().any(|x| x == "*"));
-                    let acts = s.actions.as_deref().unwrap_or(&[]);
-                    if on_all && acts.iter().any(|x| x == "*" || x == "*:*") {
-                        why.push(("every action on every resource".to_string(), Some(loc)));
-                    } else if on_all && s.not_actions.is_some() {
-                        why.push((
-                            format!(
-                                "every action but {} on every resource",
-                                s.not_actions.as_deref().unwrap_or(&[]).join(", ")
-                            ),
-                            Some(loc),
-                        ));
-                    } else if on_all && acts.iter().any(|x| x.eq_ignore_ascii_case("iam:*")) {
-                        why.push(("iam:* on every resource (it can grant itself anything)".to_string(), Some(loc)));
-                    }
-                }
-                FieldValue::List(why)
-            }
-            "full_access_services" => {
-                let mut svcs = BTreeSet::new();
-                for s in policy.map(|p| p.statements.as_slice()).unwrap_or(&[]) {
-                    if !s.effect.eq_ignore_ascii_case("allow") || s.condition.is_some() {
-                        continue;
-                    }
-                    if !s.resources.as_ref().is_some_and(|r| r.iter().any(|x| x == "*")) {
-                        continue;
-                    }
-                    for act in s.actions.as_deref().unwrap_or(&[]) {
-                        if let Some((svc, "*")) = act.split_once(':') {
-                            if svc != "*" {
-                                svcs.insert(svc.to_ascii_lowercase());
-                            }
-                        }
-                    }
-                }
-                FieldValue::List(svcs.into_iter().map(|s| (s, Some(loc))).collect())
-            }
+            "admin" => FieldValue::List(
+                policy.map(|p| p.admin_reasons()).unwrap_or_default().into_iter().map(|w| (w, Some(loc))).collect(),
+            ),
+            "full_access_services" => FieldValue::List(
+                policy
+                    .map(|p| p.full_access_services())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|s| (s, Some(loc)))
+                    .collect(),
+            ),
             "conditional" => FieldValue::Bool(a.conditional),
             "roles" => FieldValue::List(self.role_names(&a.roles).into_iter().map(|n| (n, None)).collect()),
             "functions" => self.functions(&a.roles),

@@ -165,39 +165,8 @@ impl<'m> Builder<'m> {
             Val::Unknown(..) => None,
         };
         if let Some((name, policy)) = aws {
-            let loc = reference.loc();
-            let owner = Owner {
-                kind: PolicyKind::Identity,
-                origin: Origin::AwsManaged { name: name.to_string() },
-                roles: roles.clone(),
-                name: format!("AWS managed policy {name}"),
-            };
-            for cs in &policy.statements {
-                let mut s = crate::model::Statement::new(loc, owner.kind, owner.origin.clone(), owner.name.clone());
-                s.roles = owner.roles.clone();
-                s.effect = Some(if cs.effect.eq_ignore_ascii_case("deny") {
-                    crate::model::Effect::Deny
-                } else {
-                    crate::model::Effect::Allow
-                });
-                let vals = |v: &Option<Vec<String>>| {
-                    v.iter().flatten().map(|x| Val::Known(x.clone(), loc)).collect::<Vec<_>>()
-                };
-                s.actions = vals(&cs.actions);
-                s.not_actions = vals(&cs.not_actions);
-                s.resources = vals(&cs.resources);
-                s.not_resources = vals(&cs.not_resources);
-                s.not_action_loc = cs.not_actions.as_ref().map(|_| loc);
+            for mut s in policy.model_statements(name, reference.loc(), &roles) {
                 s.conditional = conditional;
-                s.not_resource_loc = cs.not_resources.as_ref().map(|_| loc);
-                if cs.condition.is_some() {
-                    // The condition's content is not kept; its presence narrows the statement.
-                    s.conditions.push(crate::model::Condition {
-                        operator: "?".into(),
-                        key: "?".into(),
-                        values: Vec::new(),
-                    });
-                }
                 self.model.statements.push(s);
             }
         }
