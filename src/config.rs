@@ -35,10 +35,16 @@ struct Raw {
     public_routes: Vec<String>,
     #[serde(default)]
     fail_on: Option<FailOn>,
+    #[serde(default)]
+    fingerprint_key: Option<String>,
 }
 
 /// The keys of the file, in documentation order.
-pub const KEYS: [&str; 7] = ["enable", "disable", "severity", "rule_dirs", "exclude", "public_routes", "fail_on"];
+pub const KEYS: [&str; 8] =
+    ["enable", "disable", "severity", "rule_dirs", "exclude", "public_routes", "fail_on", "fingerprint_key"];
+
+/// Shortest `fingerprint_key`: it keys the hash that keeps weak secrets from being guessed.
+const MIN_KEY_LEN: usize = 16;
 
 /// How each key is written, for hints.
 fn example(key: &str) -> Option<&'static str> {
@@ -56,6 +62,7 @@ fn example(key: &str) -> Option<&'static str> {
             "a list of routes, `METHOD /path` or `/path` (any method), e.g. `public_routes: [\"GET /health\"]`"
         }
         "fail_on" => "one of none, low, medium, high, critical, e.g. `fail_on: high`",
+        "fingerprint_key" => "a string of at least 16 characters, e.g. the output of `openssl rand -hex 16`",
         _ => return None,
     })
 }
@@ -81,6 +88,8 @@ pub struct Config {
     pub public_routes: Vec<String>,
     /// `--fail-on` when the command line does not give one.
     pub fail_on: Option<FailOn>,
+    /// The key of fingerprints (docs/security.md#fingerprints); `SLSGUARD_FINGERPRINT_KEY` wins.
+    pub fingerprint_key: Option<String>,
     doc: Node,
 }
 
@@ -170,6 +179,16 @@ impl Config {
                 return Err(invalid(item("rule_dirs", i), "empty rule directory".into(), None));
             }
         }
+        if let Some(k) = &raw.fingerprint_key {
+            if k.trim().chars().count() < MIN_KEY_LEN {
+                let node = doc.get("fingerprint_key").unwrap_or(&doc);
+                return Err(invalid(
+                    node,
+                    format!("`fingerprint_key` must be at least {MIN_KEY_LEN} characters"),
+                    example("fingerprint_key").map(|h| format!("`fingerprint_key` is {h}")),
+                ));
+            }
+        }
         Ok(Config {
             path: path.to_path_buf(),
             enable: raw.enable,
@@ -179,6 +198,7 @@ impl Config {
             exclude,
             public_routes,
             fail_on: raw.fail_on,
+            fingerprint_key: raw.fingerprint_key.map(|k| k.trim().to_string()),
             doc,
         })
     }

@@ -100,7 +100,8 @@ fn push(files: &Mutex<Vec<DiscoveredFile>>, path: &Path, cwd: Option<&Path>) {
     }
 }
 
-/// Relative to `cwd` when under it (without `./`), else as given; `/`-separated.
+/// Relative to `cwd` when under it (without `./`), else as given; `/`-separated; names that are
+/// not UTF-8 in the escaped form of [`display_bytes`].
 pub fn display_path(path: &Path, cwd: Option<&Path>) -> String {
     let rel = if path.is_absolute() { cwd.and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path) } else { path };
     let parts: Vec<String> = rel
@@ -108,11 +109,93 @@ pub fn display_path(path: &Path, cwd: Option<&Path>) -> String {
         .filter(|c| !matches!(c, Component::CurDir))
         .map(|c| match c {
             Component::RootDir => String::new(),
-            other => other.as_os_str().to_string_lossy().into_owned(),
+            other => display_os(other.as_os_str()),
         })
         .collect();
     let s = parts.join("/");
     if s.is_empty() { ".".into() } else { s }
+}
+
+/// One piece of a raw path: a character, or a byte that is not part of valid UTF-8.
+enum Unit {
+    Char(char),
+    Byte(u8),
+}
+
+/// The display form of a raw path (bytes, as Unix file names are): UTF-8 as is; each byte
+/// that is not valid UTF-8 as `\xHH`; and a backslash that would read as the start of such an
+/// escape (one followed by `x` or by another backslash, or by an escaped byte) doubled. The
+/// form is injective — two different names never display the same (`bad\xfe.py` and
+/// `bad\xff.py` stay two files) — and [`raw_bytes`] turns it back (docs/json-output.md).
+pub fn display_bytes(bytes: &[u8]) -> String {
+    let mut units = Vec::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        units.extend(chunk.valid().chars().map(Unit::Char));
+        units.extend(chunk.invalid().iter().map(|&b| Unit::Byte(b)));
+    }
+    let mut out = String::with_capacity(bytes.len());
+    for (i, u) in units.iter().enumerate() {
+        match u {
+            Unit::Char('\\') => {
+                let ambiguous = matches!(units.get(i + 1), Some(Unit::Byte(_) | Unit::Char('\\' | 'x')));
+                out.push_str(if ambiguous { "\\\\" } else { "\\" });
+            }
+            Unit::Char(c) => out.push(*c),
+            Unit::Byte(b) => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out
+}
+
+/// [`display_bytes`] of an OS string (on Windows, whose names are UTF-16, the lossy UTF-8).
+pub fn display_os(s: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        display_bytes(std::os::unix::ffi::OsStrExt::as_bytes(s))
+    }
+    #[cfg(not(unix))]
+    {
+        display_bytes(s.to_string_lossy().as_bytes())
+    }
+}
+
+/// The raw bytes a display path stands for (the inverse of [`display_bytes`]).
+pub fn raw_bytes(display: &str) -> Vec<u8> {
+    let b = display.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            if b.get(i + 1) == Some(&b'\\') {
+                out.push(b'\\');
+                i += 2;
+                continue;
+            }
+            if b.get(i + 1) == Some(&b'x') {
+                let hex = b.get(i + 2..i + 4).and_then(|h| std::str::from_utf8(h).ok());
+                if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    out.push(v);
+                    i += 4;
+                    continue;
+                }
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The file a display path names, to open or test for existence.
+pub fn disk_path(display: &str) -> PathBuf {
+    #[cfg(unix)]
+    {
+        PathBuf::from(<std::ffi::OsString as std::os::unix::ffi::OsStringExt>::from_vec(raw_bytes(display)))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(&raw_bytes(display)).into_owned())
+    }
 }
 
 #[cfg(test)]
@@ -125,5 +208,31 @@ mod tests {
         assert_eq!(display_path(Path::new("./a/b.yml"), Some(cwd)), "a/b.yml");
         assert_eq!(display_path(Path::new("/repo/a/b.yml"), Some(cwd)), "a/b.yml");
         assert_eq!(display_path(Path::new("/other/x"), Some(cwd)), "/other/x");
+    }
+
+    #[test]
+    fn display_form_is_injective_and_reversible() {
+        let names: [&[u8]; 10] = [
+            b"bad\xfe.py",
+            b"bad\xff.py",
+            b"bad\\xfe.py",
+            b"bad\\\\xfe.py",
+            b"a\\b",
+            b"a\\",
+            b"a\\\xfe",
+            b"caf\xc3\xa9",
+            b"\\x4",
+            b"\\\\",
+        ];
+        let shown: Vec<String> = names.iter().map(|n| display_bytes(n)).collect();
+        for (n, s) in names.iter().zip(&shown) {
+            assert_eq!(raw_bytes(s), *n, "{s}");
+        }
+        let distinct: std::collections::HashSet<&String> = shown.iter().collect();
+        assert_eq!(distinct.len(), names.len(), "{shown:?}");
+        assert_eq!(shown[0], "bad\\xfe.py");
+        assert_eq!(shown[2], "bad\\\\xfe.py");
+        assert_eq!(shown[4], "a\\b", "a backslash that reads as itself stays single");
+        assert_eq!(shown[7], "café");
     }
 }

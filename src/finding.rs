@@ -1,9 +1,15 @@
 //! What every stage after the rules speaks: a finding with its severity, location, redacted
-//! snippet and content-based fingerprint.
+//! snippet and content-based fingerprint; and the two things that make a report safe to hand
+//! out: redaction ([`Redactor`]) and keyed fingerprints ([`FingerprintKey`]).
 
+use crate::secrets::SecretEngine;
 use crate::source::Span;
+use aho_corasick::{AhoCorasick, MatchKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -100,8 +106,9 @@ pub fn sha256_hex(data: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A finding's identity: rule id, path and what it is about (for secrets, a hash of the
-/// secret), never the line, so it survives edits above it.
+/// A finding's identity inside the process: rule id, path and what it is about (for secrets, a
+/// hash of the secret), never the line, so it survives edits above it. It is unkeyed, so it
+/// never leaves the process as is: reports and baselines show [`FingerprintKey::apply`] of it.
 pub fn fingerprint(rule_id: &str, path: &str, content_key: &str) -> String {
     let mut h = Sha256::new();
     for part in [rule_id, path, content_key] {
@@ -114,10 +121,233 @@ pub fn fingerprint(rule_id: &str, path: &str, content_key: &str) -> String {
 /// The printable form of a secret: at most its first 4 characters (fewer for short secrets,
 /// so at least three quarters stay hidden), then `…`.
 pub fn redact(secret: &str) -> String {
-    let n = secret.chars().count();
-    let keep = (n / 4).min(4);
-    let mut out: String = secret.chars().take(keep).collect();
+    let mut out: String = secret.chars().take(shown_chars(secret.chars().count())).collect();
     out.push('…');
+    out
+}
+
+/// How many leading characters of an `n`-character secret its redacted form shows.
+fn shown_chars(n: usize) -> usize {
+    (n / 4).min(4)
+}
+
+/// HMAC-SHA-256 (RFC 2104).
+fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut block = [0u8; 64];
+    if key.len() > block.len() {
+        block[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        block[..key.len()].copy_from_slice(key);
+    }
+    let (mut inner, mut outer) = (Sha256::new(), Sha256::new());
+    inner.update(block.map(|b| b ^ 0x36));
+    inner.update(message);
+    outer.update(block.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    outer.finalize().into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Where a scan's fingerprint key comes from (docs/security.md, "Fingerprints").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// `SLSGUARD_FINGERPRINT_KEY` or the configuration's `fingerprint_key`.
+    Given,
+    /// The id of the repository's first commit.
+    FirstCommit,
+    /// No repository history and no key given: the same key for everyone.
+    BuiltIn,
+}
+
+/// The key of the hash that turns a finding's identity into the fingerprint reports and
+/// baselines show. Unkeyed, the fingerprint of a secret finding is a hash of the secret, and a
+/// weak secret can be recovered from a report by guessing; keyed per repository, guessing
+/// needs the key, which reports never contain. The key is stable across runs (it comes from
+/// the repository, not from chance), so baselines and code-scanning alerts keep matching.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FingerprintKey {
+    key: [u8; 32],
+    pub source: KeySource,
+}
+
+impl std::fmt::Debug for FingerprintKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FingerprintKey({:?}, id {})", self.source, self.id())
+    }
+}
+
+impl Default for FingerprintKey {
+    fn default() -> Self {
+        Self::new("", KeySource::BuiltIn)
+    }
+}
+
+impl FingerprintKey {
+    pub fn new(material: &str, source: KeySource) -> Self {
+        let mut h = Sha256::new();
+        h.update(b"slsguard fingerprint key v2\0");
+        h.update(material.as_bytes());
+        Self { key: h.finalize().into(), source }
+    }
+
+    /// A short name of the key that reveals nothing of it: written into baselines, so that a
+    /// baseline written with another key is recognised as such instead of matching nothing.
+    pub fn id(&self) -> String {
+        hex(&hmac_sha256(&self.key, b"key id")[..6])
+    }
+
+    /// The fingerprint shown for an in-process identity (see [`fingerprint`]).
+    pub fn apply(&self, identity: &str) -> String {
+        hex(&hmac_sha256(&self.key, identity.as_bytes())[..16])
+    }
+}
+
+/// Shortest known secret whose every occurrence is redacted from outputs: shorter ones are
+/// redacted where they were found, but searching text for them would mangle ordinary words.
+const MIN_KNOWN_SECRET: usize = 6;
+
+/// Redacts secrets from every string a report shows. It knows the secrets found in the scanned
+/// files (every occurrence of each is redacted, wherever it appears) and runs the secrets
+/// engine over each string too, for secrets that only a message, a path or a related location
+/// shows.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+    finder: Option<Arc<AhoCorasick>>,
+    engine: Option<Arc<SecretEngine>>,
+}
+
+impl std::fmt::Debug for Redactor {
+    // Never the secrets themselves.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Redactor({} known secrets, engine: {})", self.secrets.len(), self.engine.is_some())
+    }
+}
+
+impl Redactor {
+    pub fn new(secrets: impl IntoIterator<Item = String>, engine: Option<Arc<SecretEngine>>) -> Self {
+        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.chars().count() >= MIN_KNOWN_SECRET).collect();
+        secrets.sort();
+        secrets.dedup();
+        let finder = if secrets.is_empty() {
+            None
+        } else {
+            AhoCorasick::builder().match_kind(MatchKind::Standard).build(&secrets).ok().map(Arc::new)
+        };
+        Self { secrets, finder, engine }
+    }
+
+    /// This redactor, also knowing `more` secrets.
+    pub fn with(&self, more: impl IntoIterator<Item = String>) -> Self {
+        let before = self.secrets.len();
+        let all: Vec<String> = self.secrets.iter().cloned().chain(more).collect();
+        if all.len() == before {
+            return self.clone();
+        }
+        Self::new(all, self.engine.clone())
+    }
+
+    /// The secrets the engine finds in `s` (for a first pass over a report's strings, so that a
+    /// secret seen in one string is redacted in all of them).
+    pub fn detect(&self, s: &str) -> Vec<String> {
+        self.engine_hits(s).into_iter().map(|r| s[r].to_string()).collect()
+    }
+
+    fn engine_hits(&self, s: &str) -> Vec<Range<usize>> {
+        let Some(engine) = &self.engine else { return Vec::new() };
+        // No path: rules limited to some paths do not run on report strings.
+        engine
+            .scan("", s.as_bytes())
+            .into_iter()
+            .map(|h| floor_boundary(s, h.secret.start)..ceil_boundary(s, h.secret.end))
+            .filter(|r| !r.is_empty())
+            .collect()
+    }
+
+    /// Byte ranges of the secrets in `s`: every occurrence of a known secret, and what the
+    /// engine finds.
+    pub fn find(&self, s: &str) -> Vec<Range<usize>> {
+        let mut ranges = self.engine_hits(s);
+        if let Some(f) = &self.finder {
+            ranges.extend(f.find_overlapping_iter(s).map(|m| m.range()));
+        }
+        ranges
+    }
+
+    /// `s` with every secret in it redacted.
+    pub fn redact<'a>(&self, s: &'a str) -> Cow<'a, str> {
+        let ranges = self.find(s);
+        if ranges.is_empty() { Cow::Borrowed(s) } else { Cow::Owned(redact_ranges(s, ranges)) }
+    }
+
+    /// Redacts `s` in place.
+    pub fn redact_in_place(&self, s: &mut String) {
+        if let Cow::Owned(r) = self.redact(s) {
+            *s = r;
+        }
+    }
+}
+
+fn floor_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_boundary(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Where a secret's value really ends. A rule's regex may stop inside a value (a password with
+/// a `;` in it), so the rest of the value — up to whitespace, a quote or the end — is hidden
+/// too when it holds a letter or digit; trailing punctuation alone (`;`, `",`) is kept.
+fn value_end(s: &str, end: usize) -> usize {
+    let rest = &s[end..];
+    let n = rest
+        .find(|c: char| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '`' | '…'))
+        .unwrap_or(rest.len());
+    if rest[..n].chars().any(char::is_alphanumeric) { end + n } else { end }
+}
+
+/// `text` with each of `ranges` (byte ranges of secrets, in any order, possibly overlapping)
+/// redacted, each with the rest of its value. Where ranges overlap, the redacted form shows
+/// the start of the earliest secret, as much as that secret alone would show.
+pub fn redact_ranges(text: &str, ranges: impl IntoIterator<Item = Range<usize>>) -> String {
+    let mut spans: Vec<(Range<usize>, usize)> = ranges
+        .into_iter()
+        .map(|r| floor_boundary(text, r.start)..ceil_boundary(text, r.end))
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            let shown = shown_chars(text[r.clone()].chars().count());
+            (r.start..value_end(text, r.end), shown)
+        })
+        .collect();
+    spans.sort_by_key(|(r, _)| (r.start, std::cmp::Reverse(r.end)));
+    let mut merged: Vec<(Range<usize>, usize)> = Vec::new();
+    for (r, shown) in spans {
+        match merged.last_mut() {
+            Some((m, _)) if r.start <= m.end => m.end = m.end.max(r.end),
+            _ => merged.push((r, shown)),
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (r, shown) in merged {
+        out.push_str(&text[at..r.start]);
+        out.extend(text[r.clone()].chars().take(shown));
+        out.push('…');
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
     out
 }
 
@@ -130,6 +360,51 @@ mod tests {
         assert_eq!(redact("AKIAIOSFODNN7EXAMPLE"), "AKIA…");
         assert_eq!(redact("hunter2-prod"), "hun…");
         assert_eq!(redact("abc"), "…");
+    }
+
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        // Test case 2.
+        assert_eq!(
+            hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        // Test case 6: a key longer than the block.
+        assert_eq!(
+            hex(&hmac_sha256(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
+    }
+
+    #[test]
+    fn keyed_fingerprints_depend_on_the_key_only() {
+        let id = fingerprint("secret-x", "a.env", &sha256_hex(b"hunter2"));
+        let a = FingerprintKey::new("c0ffee", KeySource::FirstCommit);
+        assert_eq!(a.apply(&id), FingerprintKey::new("c0ffee", KeySource::Given).apply(&id));
+        assert_ne!(a.apply(&id), FingerprintKey::new("c0ffef", KeySource::FirstCommit).apply(&id));
+        assert_ne!(a.apply(&id), id);
+        assert_eq!(a.apply(&id).len(), 32);
+        assert_eq!(a.id().len(), 12);
+        assert!(!format!("{a:?}").contains("c0ffee"));
+    }
+
+    #[test]
+    fn every_occurrence_is_redacted_with_the_rest_of_its_value() {
+        let r = Redactor::new(["Pa5sw0rdXyz".to_string(), "abc".to_string()], None);
+        // Repeated, and with a tail after `;` that the rule did not capture.
+        assert_eq!(r.redact("A=Pa5sw0rdXyz;tail9 B=\"Pa5sw0rdXyz\", abc"), "A=Pa… B=\"Pa…\", abc");
+        // Punctuation alone after a secret is kept.
+        assert_eq!(redact_ranges("k=AKIAQ2MTX7WPLZK4RDHB;", Some(2..22)), "k=AKIA…;");
+        // Overlapping ranges show only what the first secret alone would show.
+        assert_eq!(redact_ranges("x abcdefgh", vec![2..5, 3..10]), "x …");
+        assert_eq!(r.redact("nothing here"), Cow::Borrowed("nothing here"));
+        assert!(!format!("{r:?}").contains("Pa5"));
+    }
+
+    #[test]
+    fn redaction_never_splits_a_character() {
+        assert_eq!(redact_ranges("é=ééééééééé x", Some(3..6)), "é=… x");
+        assert_eq!(redact_ranges("é=ééééééééé x", Some(3..19)), "é=éé… x");
     }
 
     #[test]

@@ -6,6 +6,11 @@
 //!
 //! Paths come back relative to the working directory (`--relative`), the form the rest of the
 //! scan displays, so findings map to the same paths as a scan of the working tree.
+//!
+//! The repository is not trusted: its `.git/config` may name commands (`core.fsmonitor`,
+//! `core.pager`, `diff.external`, textconv and filter drivers, hooks). Every git process runs
+//! with [`command`]'s safe environment and only read-only plumbing, so a scan runs none of
+//! them and never writes into `.git` (no index refresh, no `index.lock`); docs/security.md.
 
 use crate::report::{Level, Notification};
 use crate::scan::Input;
@@ -26,14 +31,53 @@ pub enum GitError {
 /// and submodules (a commit id).
 const SKIPPED_MODES: [&str; 2] = ["120000", "160000"];
 
-fn git(flag: &'static str, args: &[&str], paths: &[PathBuf]) -> Result<Vec<u8>, GitError> {
+/// A `git` process that runs nothing the repository configures: no system config, no
+/// fsmonitor, hooks, pager, external diff or textconv, no prompts, no optional locks (so no
+/// opportunistic index refresh). Filters only run when git reads working-tree files for their
+/// content, which no command here does.
+pub fn command() -> Command {
     let mut cmd = Command::new("git");
+    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_PAGER", "cat")
+        .env("PAGER", "cat")
+        .env("GIT_ASKPASS", "true")
+        .env("SSH_ASKPASS", "true")
+        .env_remove("GIT_EXTERNAL_DIFF")
+        .env_remove("GIT_DIFF_OPTS")
+        .env_remove("GIT_TRACE")
+        .args([
+            "--no-pager",
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "core.hooksPath=/dev/null",
+            "-c",
+            "core.pager=cat",
+            "-c",
+            "core.untrackedCache=false",
+            "-c",
+            "diff.external=",
+            "-c",
+            "protocol.allow=never",
+            "-c",
+            "core.sshCommand=false",
+            "-c",
+            "credential.helper=",
+        ])
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn git(flag: &'static str, args: &[&str], paths: &[PathBuf]) -> Result<Vec<u8>, GitError> {
+    let mut cmd = command();
     // Paths from the command line are paths, not pathspec globs.
     cmd.arg("--literal-pathspecs").args(args);
     if !paths.is_empty() {
         cmd.arg("--").args(paths);
     }
-    let out = cmd.stdin(Stdio::null()).output().map_err(|e| GitError::Spawn { flag, message: e.to_string() })?;
+    let out = cmd.output().map_err(|e| GitError::Spawn { flag, message: e.to_string() })?;
     if !out.status.success() {
         return Err(failed(flag, &out.stderr));
     }
@@ -76,7 +120,7 @@ fn parse_raw(out: &[u8]) -> Vec<StagedFile> {
         if SKIPPED_MODES.contains(mode) || path.is_empty() {
             continue;
         }
-        files.push(StagedFile { path: String::from_utf8_lossy(path).into_owned(), blob: blob.to_string() });
+        files.push(StagedFile { path: crate::discover::display_bytes(path), blob: blob.to_string() });
     }
     files
 }
@@ -86,19 +130,27 @@ fn parse_raw(out: &[u8]) -> Vec<StagedFile> {
 pub fn staged(paths: &[PathBuf], max_file_size: u64) -> Result<(Vec<Input>, Vec<Notification>), GitError> {
     const FLAG: &str = "--staged";
     ensure_work_tree(FLAG)?;
+    // Plumbing that compares the index with HEAD (or, before the first commit, the empty
+    // tree): it reads no working-tree file and writes nothing.
+    let head = match git(FLAG, &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], &[]) {
+        Ok(id) => String::from_utf8_lossy(&id).trim().to_string(),
+        Err(_) => empty_tree(FLAG)?,
+    };
     let raw = git(
         FLAG,
         &[
-            "diff",
+            "diff-index",
             "--cached",
             "--raw",
             "-z",
             "--no-abbrev",
             "--no-renames",
             "--no-ext-diff",
+            "--no-textconv",
             "--ignore-submodules",
             "--diff-filter=ACM",
             "--relative",
+            &head,
         ],
         paths,
     )?;
@@ -124,6 +176,18 @@ pub fn staged(paths: &[PathBuf], max_file_size: u64) -> Result<(Vec<Input>, Vec<
     Ok((inputs, notes))
 }
 
+/// The id of the empty tree in this repository's hash (computed, not written).
+fn empty_tree(flag: &'static str) -> Result<String, GitError> {
+    let mut cmd = command();
+    cmd.args(["hash-object", "-t", "tree", "--stdin"]).stdout(Stdio::piped()).stderr(Stdio::piped());
+    // stdin stays /dev/null: the empty tree is the empty object.
+    let out = cmd.output().map_err(|e| GitError::Spawn { flag, message: e.to_string() })?;
+    if !out.status.success() {
+        return Err(failed(flag, &out.stderr));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
 enum Blob {
     Content(Vec<u8>),
     TooLarge(u64),
@@ -132,7 +196,7 @@ enum Blob {
 /// Reads blobs with one `git cat-file --batch` process. The ids are written from a second
 /// thread so that neither side's pipe buffer can fill up and stall the other.
 fn cat_blobs(flag: &'static str, files: &[StagedFile], max: u64) -> Result<Vec<Blob>, GitError> {
-    let mut child = Command::new("git")
+    let mut child = command()
         .args(["cat-file", "--batch"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -207,9 +271,24 @@ pub fn changed_since(rev: &str, paths: &[PathBuf]) -> Result<BTreeSet<String>, G
         ),
     })?;
     let base = String::from_utf8_lossy(&base).trim().to_string();
+    // `diff-index` compares the tree with the working tree through the index's stat data and
+    // never refreshes the index (porcelain `git diff` rewrites a stale `.git/index`): a file
+    // whose stat data changed but whose content did not is listed as changed, which only
+    // means it is scanned.
     let diff = git(
         FLAG,
-        &["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--diff-filter=ACM", "--relative", &base],
+        &[
+            "diff-index",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--ignore-submodules",
+            "--diff-filter=ACM",
+            "--relative",
+            &base,
+        ],
         paths,
     )?;
     let untracked = git(FLAG, &["ls-files", "--others", "--exclude-standard", "-z"], paths)?;
@@ -217,8 +296,41 @@ pub fn changed_since(rev: &str, paths: &[PathBuf]) -> Result<BTreeSet<String>, G
         .split(|&b| b == 0)
         .chain(untracked.split(|&b| b == 0))
         .filter(|p| !p.is_empty())
-        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .map(crate::discover::display_bytes)
         .collect())
+}
+
+/// The repository's first commit, from which fingerprint keys are derived.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FirstCommit {
+    Id(String),
+    /// A shallow clone: its oldest commit is not the first one.
+    Shallow,
+    /// Not in a repository, no commit yet, or no git.
+    None,
+}
+
+/// The first commit of the history of HEAD in the repository holding `dir` (of several roots,
+/// the smallest id, so the answer does not depend on traversal order).
+pub fn first_commit(dir: &std::path::Path) -> FirstCommit {
+    let run = |args: &[&str]| -> Option<String> {
+        let out = command().arg("-C").arg(dir).args(args).stderr(Stdio::null()).output().ok()?;
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    match run(&["rev-parse", "--is-shallow-repository"]).as_deref() {
+        Some("true") => return FirstCommit::Shallow,
+        Some(_) => {}
+        None => return FirstCommit::None,
+    }
+    match run(&["rev-list", "--max-parents=0", "HEAD"]) {
+        Some(ids) => ids
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .min()
+            .map_or(FirstCommit::None, |id| FirstCommit::Id(id.to_string())),
+        None => FirstCommit::None,
+    }
 }
 
 #[cfg(test)]

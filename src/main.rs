@@ -89,11 +89,15 @@ fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
         exclude: config.as_ref().map(|c| c.exclude.clone()),
         public_routes: config.as_ref().map(|c| c.public_routes.clone()).unwrap_or_default(),
         progress: progress::wanted(),
+        fingerprint_key: std::env::var("SLSGUARD_FINGERPRINT_KEY")
+            .ok()
+            .filter(|k| !k.is_empty())
+            .or_else(|| config.as_ref().and_then(|c| c.fingerprint_key.clone())),
     };
     let mut report = slsguard::scan(&opts, &rules)?;
     suppress::apply(&mut report, &known, !args.no_suppress);
     if let Some(file) = &args.write_baseline {
-        let baseline = Baseline::from_findings(&report.findings);
+        let baseline = Baseline::of_report(&report);
         baseline.write(file)?;
         let n = baseline.entries.len();
         eprintln!("slsguard: wrote {n} finding{} to {}", if n == 1 { "" } else { "s" }, file.display());
@@ -103,8 +107,10 @@ fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
     } else if let (Some(file), false) = (&args.baseline, args.no_suppress) {
         Baseline::read(file)?.apply(&mut report, &rules, &file.display().to_string());
     }
+    // Redacted and keyed once for every format.
+    let shown = report.shown().into_owned();
     for target in &targets {
-        write_report(&report, &rules, target, args.color)?;
+        write_report(&shown, &rules, target, args.color)?;
     }
     let fail_on = args.fail_on.or(config.as_ref().and_then(|c| c.fail_on)).unwrap_or(FailOn::Low);
     Ok(if report.fails(fail_on.threshold()) { EXIT_FINDINGS } else { 0 })

@@ -5,7 +5,7 @@
 
 use crate::discover::{self, DiscoverOptions, DiscoveredFile};
 use crate::entities::Context;
-use crate::finding::{self, Finding, Location};
+use crate::finding::{self, Finding, FingerprintKey, KeySource, Location, Redactor};
 use crate::frontend;
 use crate::loader::{self, Node};
 use crate::model::Model;
@@ -49,6 +49,9 @@ pub struct ScanOptions {
     pub public_routes: Vec<String>,
     /// Show progress on standard error (see `progress::wanted`).
     pub progress: bool,
+    /// The fingerprint key (`SLSGUARD_FINGERPRINT_KEY`, the config's `fingerprint_key`); when
+    /// `None`, derived from the repository's first commit.
+    pub fingerprint_key: Option<String>,
 }
 
 impl Default for ScanOptions {
@@ -62,6 +65,7 @@ impl Default for ScanOptions {
             exclude: None,
             public_routes: Vec::new(),
             progress: false,
+            fingerprint_key: None,
         }
     }
 }
@@ -106,7 +110,10 @@ impl Input {
 
 /// Everything the scan needs besides the inputs.
 pub struct Scanner {
-    secrets: SecretEngine,
+    secrets: Arc<SecretEngine>,
+    /// The built-in secret rules too, when some are not selected: secrets are redacted from
+    /// what outputs quote of a manifest whatever rules run (`--only iam-*` included).
+    redaction: Option<Arc<SecretEngine>>,
     model_rules: Vec<(Rule, Arc<CompiledModel>)>,
     max_file_size: u64,
     /// Routes declared public on purpose (`GET /health`): auth rules leave them alone.
@@ -125,7 +132,7 @@ struct ManifestFile {
 /// A manifest's text and the secrets in it, kept for the snippets of model findings.
 struct ManifestText {
     text: Arc<Vec<u8>>,
-    hits: Vec<SecretHit>,
+    hits: Vec<std::ops::Range<usize>>,
     index: LineIndex,
 }
 
@@ -146,7 +153,39 @@ impl Scanner {
                 Compiled::Secret(_) => None,
             })
             .collect();
-        Self { secrets: SecretEngine::new(rules), model_rules, max_file_size, public_routes: Vec::new() }
+        Self {
+            secrets: Arc::new(SecretEngine::new(rules)),
+            redaction: None,
+            model_rules,
+            max_file_size,
+            public_routes: Vec::new(),
+        }
+    }
+
+    /// Also redacts what the built-in secret rules find when `rules` leave some of them out.
+    pub fn with_builtin_redaction(mut self, rules: &RuleSet) -> Self {
+        let selected = rules.rules().iter().filter(|r| r.builtin && matches!(r.compiled, Compiled::Secret(_))).count();
+        if selected == crate::rules::builtin_secret_rule_count() {
+            return self;
+        }
+        let mut all: Vec<Rule> =
+            rules.rules().iter().filter(|r| matches!(r.compiled, Compiled::Secret(_))).cloned().collect();
+        if let Ok(builtin) = RuleSet::builtin() {
+            all.extend(
+                builtin
+                    .rules()
+                    .iter()
+                    .filter(|r| matches!(r.compiled, Compiled::Secret(_)) && rules.get(r.id()).is_none())
+                    .cloned(),
+            );
+        }
+        self.redaction = Some(Arc::new(SecretEngine::new(&RuleSet::from_rules(all))));
+        self
+    }
+
+    /// The engine that redacts outputs.
+    fn redaction_engine(&self) -> Arc<SecretEngine> {
+        self.redaction.clone().unwrap_or_else(|| self.secrets.clone())
     }
 
     /// Routes (`GET /health`, `/status`) that are public by design.
@@ -172,7 +211,9 @@ impl Scanner {
             .collect();
         let mut report = Report::default();
         let mut manifests = Vec::new();
+        let mut secrets = Vec::new();
         for o in outcomes {
+            secrets.extend(o.secrets);
             report.stats.files_scanned += u64::from(o.scanned);
             report.stats.bytes_scanned += o.bytes;
             report.findings.extend(o.findings);
@@ -181,6 +222,7 @@ impl Scanner {
             manifests.extend(o.manifest);
         }
         report.findings.extend(self.model_findings(manifests));
+        report.redactor = Redactor::new(secrets, Some(self.redaction_engine()));
         report.stats.files_skipped = report.notifications.iter().filter(|n| n.skipped).count() as u64;
         report.sort();
         report
@@ -198,8 +240,7 @@ impl Scanner {
         for m in manifests {
             // One line index per file, however many findings it has.
             let index = LineIndex::new(&m.text);
-            let hits = m.hits.into_iter().map(|secret| SecretHit { rule: 0, secret }).collect();
-            texts.insert(m.path.clone(), ManifestText { text: m.text, hits, index });
+            texts.insert(m.path.clone(), ManifestText { text: m.text, hits: m.hits, index });
             match m.content {
                 ManifestContent::Model(model) => models.push(model),
                 ManifestContent::Terraform(node) => {
@@ -356,13 +397,17 @@ impl Scanner {
         out.bytes = bytes.len() as u64;
         out.directives = crate::suppress::directives(display, bytes);
         let hits = prefer_specific(&self.secrets, self.secrets.scan(display, bytes));
+        out.secrets.extend(hits.iter().map(|h| String::from_utf8_lossy(&bytes[h.secret.clone()]).into_owned()));
         if let Some(content) = self.load_manifest(display, bytes, out) {
-            out.manifest = Some(ManifestFile {
-                path: display.to_string(),
-                text: Arc::new(bytes.to_vec()),
-                hits: hits.iter().map(|h| h.secret.clone()).collect(),
-                content,
-            });
+            let mut ranges: Vec<std::ops::Range<usize>> = hits.iter().map(|h| h.secret.clone()).collect();
+            if let Some(extra) = &self.redaction {
+                for h in extra.scan(display, bytes) {
+                    out.secrets.push(String::from_utf8_lossy(&bytes[h.secret.clone()]).into_owned());
+                    ranges.push(h.secret);
+                }
+            }
+            out.manifest =
+                Some(ManifestFile { path: display.to_string(), text: Arc::new(bytes.to_vec()), hits: ranges, content });
         }
         if !hits.is_empty() {
             out.findings = self.secret_findings(display, bytes, hits);
@@ -371,6 +416,7 @@ impl Scanner {
 
     fn secret_findings(&self, path: &str, text: &[u8], hits: Vec<SecretHit>) -> Vec<Finding> {
         let index = LineIndex::new(text);
+        let ranges: Vec<std::ops::Range<usize>> = hits.iter().map(|h| h.secret.clone()).collect();
         hits.iter()
             .map(|h| {
                 let rule = self.secrets.rule(h.rule);
@@ -383,7 +429,7 @@ impl Scanner {
                     message: format!("{} `{}`", rule.spec.title, finding::redact(&secret)),
                     location: Location { path: path.to_string(), span },
                     related: Vec::new(),
-                    snippet: snippet(text, line, &hits),
+                    snippet: snippet(text, line, &ranges),
                     fingerprint: finding::fingerprint(&rule.spec.id, path, &finding::sha256_hex(secret.as_bytes())),
                 }
             })
@@ -401,25 +447,38 @@ fn prefer_specific(engine: &SecretEngine, hits: Vec<SecretHit>) -> Vec<SecretHit
         .collect()
 }
 
-/// The line `line` of `text` with every secret on it redacted, trimmed to a readable length.
-fn snippet(text: &[u8], line: std::ops::Range<usize>, hits: &[SecretHit]) -> String {
-    let mut out = String::new();
+/// The line `line` of `text` with every secret on it redacted — where it was found, and every
+/// other occurrence of any secret found in the file — then trimmed to a readable length
+/// (after redaction, so a cut never leaves part of a secret unredacted).
+fn snippet(text: &[u8], line: std::ops::Range<usize>, hits: &[std::ops::Range<usize>]) -> String {
+    // The line as text, with the secrets' byte offsets moved to offsets in that text (invalid
+    // UTF-8 changes lengths).
+    let on_line: Vec<std::ops::Range<usize>> = hits
+        .iter()
+        .filter(|h| h.start < line.end && h.end > line.start)
+        .map(|h| h.start.max(line.start)..h.end.min(line.end))
+        .collect();
+    let mut cuts: Vec<usize> = on_line.iter().flat_map(|r| [r.start, r.end]).collect();
+    cuts.push(line.end);
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut line_text = String::with_capacity(line.len());
+    let mut at_cut = HashMap::new();
     let mut at = line.start;
-    let mut on_line: Vec<&SecretHit> =
-        hits.iter().filter(|h| h.secret.start < line.end && h.secret.end > line.start).collect();
-    on_line.sort_by_key(|h| h.secret.start);
-    for h in on_line {
-        let s = h.secret.start.max(line.start);
-        if s < at {
-            continue; // overlaps a secret already redacted
-        }
-        out.push_str(&String::from_utf8_lossy(&text[at..s]));
-        out.push_str(&finding::redact(&String::from_utf8_lossy(&text[h.secret.clone()])));
-        at = h.secret.end.min(line.end).max(s);
+    at_cut.insert(at, 0);
+    for c in cuts {
+        line_text.push_str(&String::from_utf8_lossy(&text[at..c]));
+        at_cut.insert(c, line_text.len());
+        at = c;
     }
-    if at < line.end {
-        out.push_str(&String::from_utf8_lossy(&text[at..line.end]));
-    }
+    let mut ranges: Vec<std::ops::Range<usize>> = on_line
+        .iter()
+        .map(|r| at_cut.get(&r.start).copied().unwrap_or(0)..at_cut.get(&r.end).copied().unwrap_or(0))
+        .collect();
+    let known =
+        finding::Redactor::new(hits.iter().map(|h| String::from_utf8_lossy(&text[h.clone()]).into_owned()), None);
+    ranges.extend(known.find(&line_text));
+    let out = if ranges.is_empty() { line_text } else { finding::redact_ranges(&line_text, ranges) };
     let trimmed = out.trim();
     if trimmed.chars().count() > MAX_SNIPPET {
         let mut s: String = trimmed.chars().take(MAX_SNIPPET).collect();
@@ -472,6 +531,8 @@ fn is_binary(bytes: &[u8]) -> bool {
 #[derive(Default)]
 struct FileOutcome {
     scanned: bool,
+    /// The secrets found, for redacting every occurrence from outputs.
+    secrets: Vec<String>,
     bytes: u64,
     findings: Vec<Finding>,
     notifications: Vec<Notification>,
@@ -519,12 +580,17 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
         inputs.retain(|i| !ex.matches(i.display()));
         notes.retain(|n| !ex.matches(&n.path));
     }
-    let scanner = Scanner::new(rules, opts.max_file_size).with_public_routes(opts.public_routes.clone());
+    let scanner = Scanner::new(rules, opts.max_file_size)
+        .with_public_routes(opts.public_routes.clone())
+        .with_builtin_redaction(rules);
     let progress = opts.progress.then(|| crate::progress::Progress::start(inputs.len()));
     let done = progress.as_ref().map_or_else(|| Arc::new(AtomicUsize::new(0)), |p| p.counter());
     let mut report = pool.install(|| scanner.scan_inputs_counting(&inputs, &done));
     drop(progress);
     report.notifications.extend(notes);
+    let (key, key_note) = fingerprint_key(opts);
+    report.fingerprint_key = key;
+    report.notifications.extend(key_note);
     report.files = inputs.iter().map(|i| i.display().to_string()).collect();
     if let Some(changed) = changed {
         report.files.retain(|p| changed.contains(p));
@@ -537,15 +603,57 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
     Ok(report)
 }
 
+/// The scan's fingerprint key: the one given, else one derived from the first commit of the
+/// repository holding the first path, else the built-in key (with a warning in a shallow
+/// clone, whose first commit is not known).
+fn fingerprint_key(opts: &ScanOptions) -> (FingerprintKey, Option<Notification>) {
+    if let Some(k) = &opts.fingerprint_key {
+        return (FingerprintKey::new(k, KeySource::Given), None);
+    }
+    let first = opts.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let dir = if first.is_dir() {
+        first
+    } else {
+        first.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), |p| p.to_path_buf())
+    };
+    match crate::git::first_commit(&dir) {
+        crate::git::FirstCommit::Id(id) => (FingerprintKey::new(&id, KeySource::FirstCommit), None),
+        crate::git::FirstCommit::Shallow => (
+            FingerprintKey::default(),
+            Some(Notification::about(
+                Level::Warning,
+                "fingerprint-key",
+                &discover::display_path(&dir, None),
+                "a shallow clone does not know its first commit, so fingerprints use the built-in key and will not match a baseline or code-scanning alerts made in a full clone; fetch the full history (actions/checkout: `fetch-depth: 0`) or set `fingerprint_key` (docs/security.md#fingerprints)",
+            )),
+        ),
+        crate::git::FirstCommit::None => (FingerprintKey::default(), None),
+    }
+}
+
 #[cfg(test)]
+#[allow(clippy::single_range_in_vec_init)] // one secret on a line is a case, not a mistake
 mod tests {
     use super::*;
 
     #[test]
     fn snippets_redact_every_secret_on_the_line() {
-        let text = b"a = AKIA1234567890ABCDEF; b = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzKEYzzzzzz\n";
-        let hits = vec![SecretHit { rule: 0, secret: 4..24 }, SecretHit { rule: 1, secret: 30..70 }];
+        let text = b"a = AKIA1234567890ABCDEF; b = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzKEYzzzzzz c\n";
+        let hits = vec![4..24, 30..70];
         let s = snippet(text, 0..text.len() - 1, &hits);
-        assert_eq!(s, "a = AKIA…; b = wJal…zzz");
+        // The second secret's value goes on past what the rule captured: hidden too.
+        assert_eq!(s, "a = AKIA…; b = wJal… c");
+        // Every occurrence, not only where it was found; and invalid UTF-8 before it.
+        let text = b"\xff x=Pa5sw0rd;ljokZytC1u y=Pa5sw0rd;ljokZytC1u";
+        let s = snippet(text, 0..text.len(), &[4..12]);
+        assert_eq!(s, "\u{fffd} x=Pa… y=Pa…");
+    }
+
+    #[test]
+    fn a_long_line_is_cut_after_redaction() {
+        let secret = "Z".repeat(40);
+        let text = format!("{}{secret}", "a".repeat(150));
+        let s = snippet(text.as_bytes(), 0..text.len(), &[150..190]);
+        assert!(!s.contains("ZZZZZ"), "{s}");
     }
 }

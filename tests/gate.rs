@@ -326,3 +326,91 @@ fn one_run_writes_sarif_and_prints_text() {
     let gh = std::fs::read_to_string(repo.path().join("r.txt")).expect("github written");
     assert!(gh.starts_with("::error file=app.env,line=2,col=19,"), "{gh}");
 }
+
+/// The JSON report's fingerprints, in order.
+fn fingerprints(run: &Run) -> Vec<String> {
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON report");
+    doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap_or("").into())
+        .collect()
+}
+
+#[test]
+fn fingerprints_are_keyed_per_repository_and_stable() {
+    let repo = Repo::new();
+    repo.write("app.env", &env_file(KEY_A));
+    repo.commit("initial");
+    let a = fingerprints(&repo.slsguard(&["scan", "--format", "json"]));
+    assert_eq!(a.len(), 1);
+    // Stable across runs and commits: the key is the first commit's, not HEAD's.
+    repo.write("README.md", "# app\n");
+    repo.commit("second");
+    assert_eq!(fingerprints(&repo.slsguard(&["scan", "--format", "json"])), a);
+    // Not the unkeyed hash of the secret, which a guess could be checked against.
+    let secret_hash = slsguard::finding::sha256_hex(KEY_A.as_bytes());
+    let unkeyed = slsguard::finding::fingerprint("secret-aws-access-key-id", "app.env", &secret_hash);
+    assert_ne!(a[0], unkeyed);
+    assert_ne!(a[0], slsguard::finding::FingerprintKey::default().apply(&unkeyed));
+    // Another repository with the same file: another key, another fingerprint.
+    let other = Repo::new();
+    other.write("app.env", &env_file(KEY_A));
+    other.write("other", "x\n");
+    other.commit("another history");
+    assert_ne!(fingerprints(&other.slsguard(&["scan", "app.env", "--format", "json"])), a);
+    // A configured key wins.
+    repo.write(".slsguard.yml", "fingerprint_key: 0123456789abcdef0123\n");
+    let configured = fingerprints(&repo.slsguard(&["scan", "--format", "json"]));
+    assert_ne!(configured, a);
+    let given = slsguard::finding::FingerprintKey::new("0123456789abcdef0123", slsguard::finding::KeySource::Given);
+    assert_eq!(configured, [given.apply(&unkeyed)]);
+}
+
+#[test]
+fn a_version_1_baseline_still_applies_and_asks_to_be_rewritten() {
+    let repo = Repo::new();
+    repo.write("app.env", &env_file(KEY_A));
+    repo.commit("initial");
+    let secret_hash = slsguard::finding::sha256_hex(KEY_A.as_bytes());
+    let unkeyed = slsguard::finding::fingerprint("secret-aws-access-key-id", "app.env", &secret_hash);
+    repo.write(
+        "base.json",
+        &format!(
+            "{{\"version\": 1, \"tool\": \"slsguard\", \"findings\": [{{\"path\":\"app.env\",\"rule_id\":\"secret-aws-access-key-id\",\"fingerprint\":\"{unkeyed}\"}}]}}\n"
+        ),
+    );
+    let run = repo.slsguard(&["scan", "--baseline", "base.json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("1 suppressed (1 by baseline)"), "{}", run.stdout);
+    assert!(run.stdout.contains("warning: base.json: this baseline holds version 1 fingerprints"), "{}", run.stdout);
+    // Rewritten, it is version 2 with the key's id, and no longer warns.
+    let run = repo.slsguard(&["scan", "--write-baseline", "base.json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let text = std::fs::read_to_string(repo.path().join("base.json")).expect("baseline");
+    assert!(text.starts_with("{\n  \"version\": 2,\n  \"tool\": \"slsguard\",\n  \"key\": \""), "{text}");
+    assert!(!text.contains(&unkeyed), "{text}");
+    let run = repo.slsguard(&["scan", "--baseline", "base.json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("warning"), "{}", run.stdout);
+}
+
+#[test]
+fn a_baseline_written_with_another_key_is_one_warning_not_every_entry_stale() {
+    let repo = Repo::new();
+    repo.write("app.env", &env_file(KEY_A));
+    repo.write("other.env", &env_file(KEY_B));
+    repo.commit("initial");
+    let run = repo.slsguard(&["scan", "--write-baseline", "base.json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    repo.write(".slsguard.yml", "fingerprint_key: another-key-of-16-chars\n");
+    let run = repo.slsguard(&["scan", "--baseline", "base.json"]);
+    assert_eq!(run.code, 1, "nothing matches, so the findings are open:\n{}", run.stdout);
+    assert!(
+        run.stdout.contains("warning: base.json: this baseline was written with fingerprint key"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("matches no finding"), "{}", run.stdout);
+}

@@ -2,7 +2,8 @@
 //! finding (critical and high are errors, medium warnings, low notices), one `::warning` per
 //! problem, then the text summary line. GitHub shows the annotations on the pull request's
 //! diff and in the run summary. Values are escaped as GitHub's toolkit does: `%`, CR and LF
-//! everywhere, and also `:` and `,` in properties.
+//! everywhere, and also `:` and `,` in properties; other control characters are escaped as in
+//! the text report, so no value can end a command, start another or color the log.
 
 use super::Report;
 use crate::finding::Severity;
@@ -11,7 +12,8 @@ use std::io::{self, Write};
 
 /// A command's message.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    let s = s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    super::escape_controls(&s).into_owned()
 }
 
 /// A command's property value (`file=…`, `title=…`).
@@ -28,6 +30,8 @@ fn command(s: Severity) -> &'static str {
 }
 
 pub fn write(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+    let shown = report.shown();
+    let report: &Report = &shown;
     for f in &report.findings {
         let s = f.location.span;
         // The severity is in the command (error / warning / notice) and the message.
@@ -71,5 +75,6 @@ mod tests {
     fn escaping_follows_the_toolkit() {
         assert_eq!(escape_data("50% done\r\nnext: a,b"), "50%25 done%0D%0Anext: a,b");
         assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+        assert_eq!(escape_data("a\x1b[2Jb"), "a\\x1b[2Jb");
     }
 }

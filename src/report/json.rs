@@ -152,6 +152,8 @@ fn finding<'a>(f: &'a Finding, rules: &'a RuleSet) -> JsonFinding<'a> {
 }
 
 pub fn write(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
+    let shown = report.shown();
+    let report: &Report = &shown;
     let doc = Doc {
         schema_version: SCHEMA_VERSION,
         tool: Tool { name: "slsguard", version: env!("CARGO_PKG_VERSION") },

@@ -1,12 +1,43 @@
 //! Reports: the scan's result and its renderings (text, JSON, SARIF, GitHub annotations).
+//!
+//! A report holds raw findings (real paths, in-process fingerprints); what any output shows is
+//! its [`Report::shown`] form, where every string went through the [`Redactor`] and every
+//! fingerprint through the [`FingerprintKey`]. Every renderer starts from that form, so no
+//! format can show a secret another one hides.
 
 pub mod github;
 pub mod json;
 pub mod sarif;
 pub mod text;
 
-use crate::finding::{Finding, Location, Severity};
+use crate::finding::{Finding, FingerprintKey, Location, Redactor, Severity};
 use serde::Serialize;
+use std::borrow::Cow;
+
+/// `s` with the characters that can drive a terminal or fake a line escaped: C0 controls but
+/// tab (`\x1b`, `\n`, …), DEL, C1 controls, line and paragraph separators and the bidirectional
+/// overrides that can make text read differently than it is (`\u{202e}`). For outputs that
+/// are read as lines (text, GitHub annotations); JSON and SARIF escape these themselves.
+pub fn escape_controls(s: &str) -> Cow<'_, str> {
+    let bad = |c: char| {
+        (c.is_control() && c != '\t')
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(bad) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if bad(c) && (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if bad(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -163,9 +194,70 @@ pub struct Report {
     /// files are reported on.
     pub files: Vec<String>,
     pub baseline: Option<BaselineUse>,
+    /// Redacts the strings outputs show (knows the secrets the scan found).
+    pub redactor: Redactor,
+    /// Keys the fingerprints outputs show.
+    pub fingerprint_key: FingerprintKey,
+    /// This report is already the form outputs show ([`Report::shown`]).
+    pub is_shown: bool,
 }
 
 impl Report {
+    /// The report as outputs show it: every string an output can print (messages, paths,
+    /// snippets, related locations, notifications, justifications) redacted, fingerprints
+    /// keyed. Borrowed when it already is.
+    pub fn shown(&self) -> Cow<'_, Report> {
+        if self.is_shown { Cow::Borrowed(self) } else { Cow::Owned(self.to_shown()) }
+    }
+
+    fn to_shown(&self) -> Report {
+        let mut r = self.clone();
+        // First pass: secrets the engine sees in the strings themselves (a token in a route
+        // path, a file name) are then redacted wherever else they appear.
+        let mut more = Vec::new();
+        r.for_each_string(|s| more.extend(self.redactor.detect(s)));
+        let redactor = self.redactor.with(more);
+        r.for_each_string(|s| redactor.redact_in_place(s));
+        let key = &self.fingerprint_key;
+        for f in r.findings.iter_mut().chain(r.suppressed.iter_mut().map(|s| &mut s.finding)) {
+            f.fingerprint = key.apply(&f.fingerprint);
+        }
+        r.directives.clear();
+        r.redactor = redactor;
+        r.is_shown = true;
+        r
+    }
+
+    /// Calls `f` on every string of the report that an output can show.
+    fn for_each_string(&mut self, mut f: impl FnMut(&mut String)) {
+        fn finding(x: &mut Finding, f: &mut impl FnMut(&mut String)) {
+            f(&mut x.message);
+            f(&mut x.location.path);
+            f(&mut x.snippet);
+            for r in &mut x.related {
+                f(&mut r.location.path);
+                f(&mut r.message);
+            }
+        }
+        for x in &mut self.findings {
+            finding(x, &mut f);
+        }
+        for s in &mut self.suppressed {
+            finding(&mut s.finding, &mut f);
+            f(&mut s.suppression.justification);
+            if let Some(l) = &mut s.suppression.location {
+                f(&mut l.path);
+            }
+        }
+        for n in &mut self.notifications {
+            f(&mut n.path);
+            f(&mut n.message);
+        }
+        if let Some(b) = &mut self.baseline {
+            f(&mut b.file);
+        }
+    }
+
     pub fn sort(&mut self) {
         self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.findings.dedup();
@@ -194,5 +286,17 @@ impl Report {
     /// Notifications the user must see (not the routine "binary file skipped").
     pub fn problems(&self) -> impl Iterator<Item = &Notification> {
         self.notifications.iter().filter(|n| n.level != Level::Note)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_are_escaped() {
+        assert_eq!(escape_controls("a\tb"), Cow::Borrowed("a\tb"));
+        assert_eq!(escape_controls("x\n::error file=y\x1b[31m\u{202e}é"), "x\\n::error file=y\\x1b[31m\\u{202e}é");
+        assert_eq!(escape_controls("\r\u{7f}\u{9b}"), "\\r\\x7f\\u{9b}");
     }
 }

@@ -18,8 +18,9 @@ use std::io::{self, Write};
 use std::path::Path;
 
 pub const INFORMATION_URI: &str = "https://github.com/slsguard/slsguard";
-/// The key of our fingerprint in `partialFingerprints`; bump the version if its recipe changes.
-pub const FINGERPRINT_KEY: &str = "slsguard/v1";
+/// The key of our fingerprint in `partialFingerprints`; bump the version if its recipe changes
+/// (v2: keyed per repository).
+pub const FINGERPRINT_KEY: &str = "slsguard/v2";
 const SRCROOT: &str = "%SRCROOT%";
 
 pub fn write(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
@@ -30,6 +31,8 @@ pub fn write(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resul
 }
 
 pub fn build(report: &Report, rules: &RuleSet, root: &Path) -> Sarif {
+    let shown = report.shown();
+    let report: &Report = &shown;
     let rule_index: BTreeMap<&str, usize> = rules.rules().iter().enumerate().map(|(i, r)| (r.id(), i)).collect();
     let mut results: Vec<SarifResult> =
         report.findings.iter().map(|f| result(f, rule_index.get(f.rule_id.as_str()).copied())).collect();
@@ -224,10 +227,11 @@ fn pascal_case(id: &str) -> String {
         .collect()
 }
 
-/// Percent-encodes a `/`-separated relative path for use as a URI reference.
+/// Percent-encodes a `/`-separated relative path for use as a URI reference: the raw bytes of
+/// the name (a display path's `\xHH` escapes are bytes, see `discover::display_bytes`).
 fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
+    for b in crate::discover::raw_bytes(path) {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             out.push(b as char);
         } else {
@@ -237,14 +241,15 @@ fn encode_path(path: &str) -> String {
     out
 }
 
+/// `abs` is a display path (see `discover::display_bytes`); only on Windows is `\\` a separator.
 fn file_uri(abs: &str) -> String {
-    let p = abs.replace('\\', "/");
+    let p = if cfg!(windows) { abs.replace('\\', "/") } else { abs.to_string() };
     let p = if p.starts_with('/') { p } else { format!("/{p}") };
     format!("file://{}", encode_path(&p))
 }
 
 fn dir_uri(dir: &Path) -> String {
-    let mut u = file_uri(&dir.to_string_lossy());
+    let mut u = file_uri(&crate::discover::display_os(dir.as_os_str()));
     if !u.ends_with('/') {
         u.push('/');
     }
@@ -258,6 +263,10 @@ mod tests {
     #[test]
     fn uris() {
         assert_eq!(encode_path("a b/c#d.yml"), "a%20b/c%23d.yml");
+        // Names that are not UTF-8 keep their bytes, so two such files stay two URIs.
+        assert_eq!(encode_path("bad\\xfe.py"), "bad%FE.py");
+        assert_eq!(encode_path("bad\\xff.py"), "bad%FF.py");
+        assert_eq!(encode_path("a\\b"), "a%5Cb");
         assert_eq!(file_uri("/x/y z"), "file:///x/y%20z");
         assert_eq!(dir_uri(Path::new("/repo")), "file:///repo/");
         assert_eq!(pascal_case("secret-aws-key"), "SecretAwsKey");

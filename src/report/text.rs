@@ -1,7 +1,7 @@
 //! The terminal report: one block per finding (`path:line:col severity rule-id message`, then the
 //! redacted line), files in order, problems, and a summary by severity.
 
-use super::{Level, Report, SuppressedBy};
+use super::{Level, Report, SuppressedBy, escape_controls as clean};
 use crate::finding::Severity;
 use std::io::{self, Write};
 
@@ -25,7 +25,11 @@ impl Style {
     }
 }
 
+/// Every string from the scanned files goes through `clean`: a file name or message must not
+/// be able to move the cursor, recolor the terminal or fake a line of the report.
 pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    let shown = report.shown();
+    let report: &Report = &shown;
     let st = Style { on: color };
     let mut last_path: Option<&str> = None;
     for f in &report.findings {
@@ -33,21 +37,23 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
             writeln!(out)?;
         }
         last_path = Some(&f.location.path);
-        let pos = format!("{}:{}:{}", f.location.path, f.location.span.start.line, f.location.span.start.column);
+        let pos =
+            format!("{}:{}:{}", clean(&f.location.path), f.location.span.start.line, f.location.span.start.column);
         writeln!(
             out,
             "{}  {}  {}  {}",
             st.paint("1", &pos),
             st.severity(f.severity),
             st.paint("36", &f.rule_id),
-            f.message
+            clean(&f.message)
         )?;
         if !f.snippet.is_empty() {
-            writeln!(out, "    {}", st.paint("2", &f.snippet))?;
+            writeln!(out, "    {}", st.paint("2", &clean(&f.snippet)))?;
         }
         for r in &f.related {
-            let at = format!("{}:{}:{}", r.location.path, r.location.span.start.line, r.location.span.start.column);
-            writeln!(out, "    {} {}: {}", st.paint("2", "note:"), at, r.message)?;
+            let at =
+                format!("{}:{}:{}", clean(&r.location.path), r.location.span.start.line, r.location.span.start.column);
+            writeln!(out, "    {} {}: {}", st.paint("2", "note:"), at, clean(&r.message))?;
         }
     }
     let problems: Vec<_> = report.problems().collect();
@@ -62,10 +68,10 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
                 Level::Note => "note".to_string(),
             };
             let at = match (n.line, n.column) {
-                (Some(l), Some(c)) => format!("{}:{l}:{c}", n.path),
-                _ => n.path.clone(),
+                (Some(l), Some(c)) => format!("{}:{l}:{c}", clean(&n.path)),
+                _ => clean(&n.path).into_owned(),
             };
-            writeln!(out, "{label}: {at}: {}", n.message)?;
+            writeln!(out, "{label}: {at}: {}", clean(&n.message))?;
         }
     }
     if !report.findings.is_empty() || report.problems().next().is_some() {

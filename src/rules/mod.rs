@@ -142,6 +142,11 @@ impl RuleSet {
     }
 }
 
+/// How many built-in rules are secret rules (by their directory, without parsing them).
+pub fn builtin_secret_rule_count() -> usize {
+    EMBEDDED_RULES.iter().filter(|(rel, _)| rel.starts_with("secrets/")).count()
+}
+
 /// `pattern` is an exact id, or a glob where `*` stands for any run of characters.
 pub fn id_matches(pattern: &str, id: &str) -> bool {
     if !pattern.contains('*') {

@@ -43,6 +43,10 @@ pub fn is_allowed(secret: &[u8]) -> bool {
         "$(",
         "%(",
     ];
+    // `…` is how slsguard writes a redacted secret: its own reports must never match again.
+    if s.contains('…') {
+        return true;
+    }
     if PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w)) {
         return true;
     }
