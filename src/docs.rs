@@ -185,6 +185,12 @@ pub fn rule_page(rule: &Rule) -> String {
             }
             let _ = writeln!(md, "- message: {}", m.message);
         }
+        MatcherSpec::Code(m) => {
+            md.push_str("\n## How it matches\n\n");
+            let _ = writeln!(md, "- languages: {}", m.languages.join(", "));
+            code_matcher_doc(&mut md, m);
+            let _ = writeln!(md, "- message: {}", m.message);
+        }
     }
     md.push_str("\n## Examples\n\nReported:\n\n");
     for ex in &s.examples.fire {
@@ -195,6 +201,69 @@ pub fn rule_page(rule: &Rule) -> String {
         example_block(&mut md, ex);
     }
     md
+}
+
+/// The patterns, or the sources, sanitizers and sinks, of a code matcher.
+fn code_matcher_doc(md: &mut String, m: &crate::rules::code_matcher::CodeSpec) {
+    let list = |v: &[String]| v.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ");
+    for p in &m.patterns {
+        let (what, names) = if !p.call.is_empty() {
+            ("a call of", &p.call)
+        } else if !p.assign.is_empty() {
+            ("an assignment to", &p.assign)
+        } else if !p.key.is_empty() {
+            ("a key or keyword argument", &p.key)
+        } else {
+            ("a reference to", &p.reference)
+        };
+        let mut line = format!("- {what} {}", list(names));
+        for (i, v) in &p.args {
+            line.push_str(&format!(", argument {i} one of {}", list(&v.texts())));
+        }
+        if let Some(o) = &p.option {
+            let vals = o.value.as_ref().map(|v| format!(" = {}", list(&v.texts()))).unwrap_or_default();
+            line.push_str(&format!(", {}option `{}`{vals}", if o.absent { "without " } else { "" }, o.name));
+        }
+        if let Some(v) = &p.value {
+            line.push_str(&format!(" with value {}", list(&v.texts())));
+        }
+        if !p.languages.is_empty() {
+            line.push_str(&format!(" ({})", p.languages.join(", ")));
+        }
+        let _ = writeln!(md, "{line}");
+    }
+    if let Some(t) = &m.taint {
+        let _ = writeln!(md, "- sources:");
+        for s in &t.sources {
+            let what = if s.event {
+                "the handler's event".to_string()
+            } else if !s.read.is_empty() {
+                format!("reading {}", list(&s.read))
+            } else if let Some(c) = &s.callback_param {
+                format!("parameter {} of functions passed to {}", c.index, list(&c.call))
+            } else if !s.decorated.is_empty() {
+                format!("parameters of functions decorated with {}", list(&s.decorated))
+            } else if !s.param_type.is_empty() {
+                format!("parameters of type {}", list(&s.param_type))
+            } else {
+                "caught errors".to_string()
+            };
+            let _ = writeln!(md, "  - {what}");
+        }
+        let calls: Vec<String> = t.sanitizers.iter().flat_map(|s| s.call.clone()).collect();
+        let guards: Vec<String> = t.sanitizers.iter().flat_map(|s| s.guard.clone()).collect();
+        if !calls.is_empty() {
+            let _ = writeln!(md, "- sanitizers: {}", list(&calls));
+        }
+        if !guards.is_empty() {
+            let _ = writeln!(md, "- allow-list checks: {}", list(&guards));
+        }
+        let _ = writeln!(md, "- sinks:");
+        for s in &t.sinks {
+            let what = if s.returned { "returned from the handler or route".to_string() } else { list(&s.call) };
+            let _ = writeln!(md, "  - {} ({what})", s.label);
+        }
+    }
 }
 
 /// The index page (docs/rules/README.md): every rule by family.

@@ -3,6 +3,7 @@
 //! rules → findings → sorted report. Everything that crosses a file boundary is sorted, so the
 //! output is the same bytes whatever the thread count.
 
+use crate::code::matcher::CompiledCode;
 use crate::discover::{self, DiscoverOptions, DiscoveredFile};
 use crate::entities::Context;
 use crate::finding::{self, Finding, FingerprintKey, KeySource, Location, Redactor};
@@ -115,6 +116,8 @@ pub struct Scanner {
     /// what outputs quote of a manifest whatever rules run (`--only iam-*` included).
     redaction: Option<Arc<SecretEngine>>,
     model_rules: Vec<(Rule, Arc<CompiledModel>)>,
+    /// Code rules; when there are none, source files are not parsed.
+    code_rules: Vec<(Rule, Arc<CompiledCode>)>,
     max_file_size: u64,
     /// Routes declared public on purpose (`GET /health`): auth rules leave them alone.
     public_routes: Vec<String>,
@@ -150,13 +153,22 @@ impl Scanner {
             .iter()
             .filter_map(|r| match &r.compiled {
                 Compiled::Model(m) => Some((r.clone(), m.clone())),
-                Compiled::Secret(_) => None,
+                _ => None,
+            })
+            .collect();
+        let code_rules = rules
+            .rules()
+            .iter()
+            .filter_map(|r| match &r.compiled {
+                Compiled::Code(c) => Some((r.clone(), c.clone())),
+                _ => None,
             })
             .collect();
         Self {
             secrets: Arc::new(SecretEngine::new(rules)),
             redaction: None,
             model_rules,
+            code_rules,
             max_file_size,
             public_routes: Vec::new(),
         }
@@ -212,6 +224,8 @@ impl Scanner {
         let mut report = Report::default();
         let mut manifests = Vec::new();
         let mut secrets = Vec::new();
+        let mut code = CodeFiles::default();
+        code.base.paths = inputs.iter().map(|i| i.display().to_string()).collect();
         for o in outcomes {
             secrets.extend(o.secrets);
             report.stats.files_scanned += u64::from(o.scanned);
@@ -220,8 +234,15 @@ impl Scanner {
             report.notifications.extend(o.notifications);
             report.directives.extend(o.directives);
             manifests.extend(o.manifest);
+            if let Some(c) = o.code {
+                code.texts.insert(c.facts.path.clone(), (c.text, c.hits));
+                code.base.files.insert(c.facts.path.clone(), c.facts);
+            }
+            if let Some((path, text)) = o.aux {
+                code.base.aux.insert(path, text);
+            }
         }
-        report.findings.extend(self.model_findings(manifests));
+        report.findings.extend(self.model_findings(manifests, code));
         report.redactor = Redactor::new(secrets, Some(self.redaction_engine()));
         report.stats.files_skipped = report.notifications.iter().filter(|n| n.skipped).count() as u64;
         report.sort();
@@ -230,8 +251,8 @@ impl Scanner {
 
     /// Builds the models (Terraform modules from their directories' files), runs the model
     /// rules on them, and gives each finding its redacted source line.
-    fn model_findings(&self, manifests: Vec<ManifestFile>) -> Vec<Finding> {
-        if manifests.is_empty() || self.model_rules.is_empty() {
+    fn model_findings(&self, manifests: Vec<ManifestFile>, code: CodeFiles) -> Vec<Finding> {
+        if (manifests.is_empty() || self.model_rules.is_empty()) && code.base.files.is_empty() {
             return Vec::new();
         }
         let mut texts: HashMap<String, ManifestText> = HashMap::new();
@@ -250,6 +271,9 @@ impl Scanner {
             }
         }
         models.extend(modules.values().map(|files| frontend::terraform::build(files)));
+        // The code stage: functions linked to their code, then the code rules.
+        let owners = crate::code::stage::owners(&models);
+        let code_findings = crate::code::stage::structural_findings(&self.code_rules, &code.base, &models, &owners);
         let mut findings: Vec<Finding> = models
             .par_iter()
             .flat_map_iter(|model| {
@@ -263,13 +287,23 @@ impl Scanner {
                 f.snippet = snippet(text, line, hits);
             }
         }
+        let mut indexes: HashMap<String, LineIndex> = HashMap::new();
+        let mut code_findings = code_findings;
+        for f in &mut code_findings {
+            if let Some((text, hits)) = code.texts.get(&f.location.path) {
+                let index = indexes.entry(f.location.path.clone()).or_insert_with(|| LineIndex::new(text));
+                let line = index.line_range(text, f.location.span.start.line);
+                f.snippet = snippet(text, line, hits);
+            }
+        }
+        findings.extend(code_findings);
         findings
     }
 
     /// Parses a YAML/JSON/HCL file that may be a manifest. Parse errors are reported only for
     /// files that look like manifests.
     fn load_manifest(&self, path: &str, text: &[u8], out: &mut FileOutcome) -> Option<ManifestContent> {
-        if self.model_rules.is_empty() {
+        if self.model_rules.is_empty() && self.code_rules.is_empty() {
             return None;
         }
         let name = path.rsplit('/').next().unwrap_or(path);
@@ -409,9 +443,40 @@ impl Scanner {
             out.manifest =
                 Some(ManifestFile { path: display.to_string(), text: Arc::new(bytes.to_vec()), hits: ranges, content });
         }
+        if !self.code_rules.is_empty() {
+            self.parse_code(display, bytes, &hits, out);
+        }
         if !hits.is_empty() {
             out.findings = self.secret_findings(display, bytes, hits);
         }
+    }
+
+    /// Parses a source file into code facts (once: every code analysis shares them), reporting
+    /// what could not be parsed; keeps the small project files handler resolution reads.
+    fn parse_code(&self, display: &str, bytes: &[u8], hits: &[SecretHit], out: &mut FileOutcome) {
+        let name = display.rsplit('/').next().unwrap_or(display);
+        if matches!(name, "Cargo.toml" | "go.mod" | "package.json" | "tsconfig.json")
+            || display.ends_with(".chalice/config.json")
+        {
+            out.aux = Some((display.to_string(), Arc::new(bytes.to_vec())));
+            return;
+        }
+        let Some(facts) = crate::code::facts(display, bytes) else { return };
+        for p in &facts.problems {
+            out.notifications.push(Notification::at(
+                Level::Warning,
+                "parse-error",
+                display,
+                p.line,
+                p.column,
+                &p.message,
+            ));
+        }
+        out.code = Some(CodeFile {
+            facts: Arc::new(facts),
+            text: Arc::new(bytes.to_vec()),
+            hits: hits.iter().map(|h| h.secret.clone()).collect(),
+        });
     }
 
     fn secret_findings(&self, path: &str, text: &[u8], hits: Vec<SecretHit>) -> Vec<Finding> {
@@ -528,8 +593,27 @@ fn is_binary(bytes: &[u8]) -> bool {
     memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some()
 }
 
+/// A parsed source file, with its text and secrets for snippets.
+struct CodeFile {
+    facts: Arc<crate::code::FileFacts>,
+    text: Arc<Vec<u8>>,
+    hits: Vec<std::ops::Range<usize>>,
+}
+
+type TextAndSecrets = (Arc<Vec<u8>>, Vec<std::ops::Range<usize>>);
+
+/// The code side of a scan, gathered after the per-file phase.
+#[derive(Default)]
+struct CodeFiles {
+    base: crate::code::stage::CodeBase,
+    /// Text and secret ranges of each parsed file, for snippets.
+    texts: HashMap<String, TextAndSecrets>,
+}
+
 #[derive(Default)]
 struct FileOutcome {
+    code: Option<CodeFile>,
+    aux: Option<(String, Arc<Vec<u8>>)>,
     scanned: bool,
     /// The secrets found, for redacting every occurrence from outputs.
     secrets: Vec<String>,
@@ -544,6 +628,8 @@ struct FileOutcome {
 pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.threads)
+        // Code analysis recurses over syntax trees (to bounded depths); reserve room for it.
+        .stack_size(16 << 20)
         .build()
         .map_err(|e| ScanError::Threads(e.to_string()))?;
     let threads = pool.current_num_threads();

@@ -1,6 +1,7 @@
 //! Rules as data: loading built-in and user rule files, validating them (with file:line
 //! errors), selecting with `--only`/`--skip`, and running their own examples.
 
+pub mod code_matcher;
 pub mod model_matcher;
 pub mod schema;
 pub mod selftest;
@@ -39,6 +40,7 @@ pub enum RuleError {
 pub enum Compiled {
     Secret(Arc<CompiledSecret>),
     Model(Arc<model_matcher::CompiledModel>),
+    Code(Arc<crate::code::matcher::CompiledCode>),
 }
 
 #[derive(Debug, Clone)]
@@ -260,6 +262,16 @@ pub fn parse_rule(origin: &str, text: &str, builtin: bool) -> Result<Rule, RuleE
             let node = doc.path(&["matcher", "model"]);
             Compiled::Model(Arc::new(
                 model_matcher::CompiledModel::compile(m)
+                    .map_err(|(field, msg)| invalid(node.and_then(|n| n.get(field)).or(node), msg))?,
+            ))
+        }
+        MatcherSpec::Code(c) => {
+            if !spec.id.starts_with("code-") {
+                return Err(invalid(at("matcher"), "code matchers are for `code-` rules".into()));
+            }
+            let node = doc.path(&["matcher", "code"]);
+            Compiled::Code(Arc::new(
+                crate::code::matcher::CompiledCode::compile(c)
                     .map_err(|(field, msg)| invalid(node.and_then(|n| n.get(field)).or(node), msg))?,
             ))
         }

@@ -53,6 +53,7 @@ impl Precision {
 pub enum MatcherSpec {
     Secret(SecretSpec),
     Model(super::model_matcher::ModelSpec),
+    Code(super::code_matcher::CodeSpec),
 }
 
 /// A secret pattern: keywords gate the regex, which must capture the secret.

@@ -1,0 +1,123 @@
+//! The code stage of the scan, after the models are built: link each function to its code
+//! (handler resolution and module graph), then run the code rules on the parsed files, naming
+//! in each finding the functions whose code contains it.
+
+use super::FileFacts;
+use super::matcher::CompiledCode;
+use crate::finding::{self, Finding, Location, Related};
+use crate::model::{Code, Model};
+use crate::rules::Rule;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+/// The scanned files, as the code stage sees them.
+#[derive(Default)]
+pub struct CodeBase {
+    /// Parsed source files by display path.
+    pub files: BTreeMap<String, Arc<FileFacts>>,
+    /// Every file of the scan (display paths), parsed or not: handlers may point at files that
+    /// are not source (a zip, a binary).
+    pub paths: BTreeSet<String>,
+    /// Small project files the resolution reads (`Cargo.toml`, `go.mod`, `.chalice/config.json`),
+    /// by display path.
+    pub aux: HashMap<String, Arc<Vec<u8>>>,
+}
+
+impl CodeBase {
+    pub fn exists(&self, path: &str) -> bool {
+        self.paths.contains(path)
+    }
+
+    pub fn facts(&self, path: &str) -> Option<&FileFacts> {
+        self.files.get(path).map(Arc::as_ref)
+    }
+}
+
+/// Which functions' code contains each file: file → (model index, function index).
+pub fn owners(models: &[Model]) -> HashMap<String, Vec<(usize, usize)>> {
+    let mut out: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    for (mi, m) in models.iter().enumerate() {
+        for (fi, f) in m.functions.iter().enumerate() {
+            if let Code::Found(link) = &f.code {
+                for file in &link.files {
+                    out.entry(file.clone()).or_default().push((mi, fi));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The findings of the structural code rules on every parsed file.
+pub fn structural_findings(
+    rules: &[(Rule, Arc<CompiledCode>)],
+    base: &CodeBase,
+    models: &[Model],
+    owners: &HashMap<String, Vec<(usize, usize)>>,
+) -> Vec<Finding> {
+    use rayon::prelude::*;
+    let files: Vec<&Arc<FileFacts>> = base.files.values().filter(|f| f.generated.is_none()).collect();
+    files
+        .par_iter()
+        .flat_map_iter(|facts| {
+            let mut out = Vec::new();
+            let Some(lang) = facts.language else { return out };
+            for (rule, code) in rules.iter().filter(|(_, c)| c.applies_to(lang) && !c.patterns.is_empty()) {
+                for m in code.structural(facts) {
+                    let message = code.message(&m.text, "", "");
+                    out.push(finding(rule, &facts.path, m.pos, message, &m.text, models, owners));
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+/// A code finding at `pos` of `path`, naming the functions whose code contains the file.
+pub fn finding(
+    rule: &Rule,
+    path: &str,
+    pos: super::ir::Pos,
+    message: String,
+    identity: &str,
+    models: &[Model],
+    owners: &HashMap<String, Vec<(usize, usize)>>,
+) -> Finding {
+    let (message, related) = name_functions(message, path, models, owners);
+    Finding {
+        rule_id: rule.spec.id.clone(),
+        severity: rule.spec.severity,
+        message,
+        location: Location { path: path.to_string(), span: pos.span() },
+        related,
+        snippet: String::new(),
+        fingerprint: finding::fingerprint(&rule.spec.id, path, identity),
+    }
+}
+
+/// Adds "in function `a` (serverless.yml)" to a message, with each function as a related
+/// location.
+pub fn name_functions(
+    message: String,
+    path: &str,
+    models: &[Model],
+    owners: &HashMap<String, Vec<(usize, usize)>>,
+) -> (String, Vec<Related>) {
+    let Some(fns) = owners.get(path) else { return (message, Vec::new()) };
+    let mut related = Vec::new();
+    let mut names = Vec::new();
+    for &(mi, fi) in fns {
+        let (m, f) = (&models[mi], &models[mi].functions[fi]);
+        names.push(format!("`{}`", f.name));
+        related.push(Related {
+            location: Location { path: m.path(f.loc.file).to_string(), span: f.loc.span },
+            message: format!("function `{}` runs this code", f.name),
+        });
+    }
+    names.sort();
+    names.dedup();
+    related.sort();
+    related.dedup();
+    let what = if names.len() == 1 { "function" } else { "functions" };
+    (format!("{message} (in {what} {})", names.join(", ")), related)
+}
