@@ -94,13 +94,26 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_config: bool,
 
-    /// Worker threads (0: one per CPU)
+    /// Worker threads (0: one per CPU; at most two per CPU, larger values are lowered)
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub threads: usize,
 
-    /// Also scan files that .gitignore, .ignore and git's excludes leave out
+    /// Also scan the untracked files that .gitignore and git's excludes leave out (files git
+    /// tracks are always scanned)
     #[arg(long)]
     pub no_ignore: bool,
+
+    /// Also honour .ignore and .rgignore files, which are not honoured by default: they are
+    /// not what git ships, and a committed one could hide files from the gate [default: the
+    /// config file's `respect_ignore_files`, else no]
+    #[arg(long, conflicts_with = "no_ignore")]
+    pub respect_ignore_files: bool,
+
+    /// Exit with 2 when the scan did not see everything it was asked to: nothing scanned in a
+    /// tree that has files, a file skipped or unreadable, a manifest that did not parse, or
+    /// any other warning but a stale baseline entry
+    #[arg(long)]
+    pub strict: bool,
 
     /// Skip (and report) files larger than this; accepts K, M and G suffixes (KiB, MiB, GiB)
     #[arg(long, value_name = "BYTES", default_value = "10M", value_parser = parse_size)]

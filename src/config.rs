@@ -37,11 +37,22 @@ struct Raw {
     fail_on: Option<FailOn>,
     #[serde(default)]
     fingerprint_key: Option<String>,
+    #[serde(default)]
+    respect_ignore_files: bool,
 }
 
 /// The keys of the file, in documentation order.
-pub const KEYS: [&str; 8] =
-    ["enable", "disable", "severity", "rule_dirs", "exclude", "public_routes", "fail_on", "fingerprint_key"];
+pub const KEYS: [&str; 9] = [
+    "enable",
+    "disable",
+    "severity",
+    "rule_dirs",
+    "exclude",
+    "public_routes",
+    "fail_on",
+    "fingerprint_key",
+    "respect_ignore_files",
+];
 
 /// Shortest `fingerprint_key`: it keys the hash that keeps weak secrets from being guessed.
 const MIN_KEY_LEN: usize = 16;
@@ -63,6 +74,7 @@ fn example(key: &str) -> Option<&'static str> {
         }
         "fail_on" => "one of none, low, medium, high, critical, e.g. `fail_on: high`",
         "fingerprint_key" => "a string of at least 16 characters, e.g. the output of `openssl rand -hex 16`",
+        "respect_ignore_files" => "true or false, e.g. `respect_ignore_files: true`",
         _ => return None,
     })
 }
@@ -90,6 +102,8 @@ pub struct Config {
     pub fail_on: Option<FailOn>,
     /// The key of fingerprints (docs/security.md#fingerprints); `SLSGUARD_FINGERPRINT_KEY` wins.
     pub fingerprint_key: Option<String>,
+    /// Honour `.ignore` / `.rgignore` files (`--respect-ignore-files`).
+    pub respect_ignore_files: bool,
     doc: Node,
 }
 
@@ -199,6 +213,7 @@ impl Config {
             public_routes,
             fail_on: raw.fail_on,
             fingerprint_key: raw.fingerprint_key.map(|k| k.trim().to_string()),
+            respect_ignore_files: raw.respect_ignore_files,
             doc,
         })
     }

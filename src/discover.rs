@@ -1,7 +1,12 @@
 //! Which files a scan reads: a gitignore-aware parallel walk of the given paths (the `ignore`
-//! crate, ripgrep's walker), `.git/` skipped, symlinks not followed. Explicitly named files are
-//! always scanned, even when ignored. The result is sorted, so the rest of the scan is
-//! deterministic whatever the thread count.
+//! crate, ripgrep's walker), `.git/` skipped, symlinks inside directories not followed. The
+//! result is sorted, so the rest of the scan is deterministic whatever the thread count.
+//!
+//! What may be left out is decided by who can be trusted to decide it (docs/security.md,
+//! "What is scanned"): `.gitignore` and git's excludes leave out untracked files only — a file
+//! git tracks is scanned whatever they say (`git add -f prod.env` ships it); other ignore files
+//! (`.ignore`, `.rgignore`) are honoured only when the user opts in. Every explicit argument is
+//! scanned or is an error with the reason: a file, a directory, or a symlink to one of them.
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
@@ -9,16 +14,19 @@ use std::sync::Mutex;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DiscoveredFile {
     /// Path as displayed and fingerprinted: relative to the working directory when the file is
-    /// under it, `/`-separated.
+    /// under it, `/`-separated, in the escaped form of [`display_bytes`] when not UTF-8.
     pub display: String,
-    /// Path to open.
+    /// Path to open (the raw name).
     pub path: PathBuf,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct DiscoverOptions {
-    /// Also walk into what .gitignore / .ignore exclude.
+    /// Also walk into what .gitignore and git's excludes leave out.
     pub no_ignore: bool,
+    /// Honour `.ignore` and `.rgignore` files (opt-in: they are repository-controlled and are
+    /// not what git ships).
+    pub respect_ignore_files: bool,
     pub threads: usize,
 }
 
@@ -26,6 +34,8 @@ pub struct DiscoverOptions {
 pub enum DiscoverError {
     #[error("{0}: no such file or directory")]
     Missing(String),
+    #[error("{path}: {reason}; nothing to scan")]
+    NotScannable { path: String, reason: String },
 }
 
 /// Problems met while walking (unreadable directories), reported and skipped.
@@ -43,47 +53,44 @@ pub fn discover(
     let files = Mutex::new(Vec::new());
     let problems = Mutex::new(Vec::new());
     for root in roots {
-        let meta = std::fs::symlink_metadata(root).map_err(|_| DiscoverError::Missing(root.display().to_string()))?;
-        if meta.is_file() {
+        let shown = || display_path(root, cwd.as_deref());
+        let meta = std::fs::symlink_metadata(root).map_err(|_| DiscoverError::Missing(shown()))?;
+        let dir = if meta.is_file() {
             push(&files, root, cwd.as_deref());
             continue;
-        }
-        if !meta.is_dir() {
-            // A symlink given explicitly is followed once, like a file argument.
-            if std::fs::metadata(root).map(|m| m.is_file()).unwrap_or(false) {
+        } else if meta.is_dir() {
+            root.clone()
+        } else if meta.file_type().is_symlink() {
+            // A symlink given explicitly is followed once, to a file or a directory.
+            let target = std::fs::metadata(root).map_err(|_| {
+                let to = std::fs::read_link(root).map(|t| display_os(t.as_os_str())).unwrap_or_default();
+                DiscoverError::NotScannable { path: shown(), reason: format!("a broken symbolic link (to `{to}`)") }
+            })?;
+            if target.is_file() {
                 push(&files, root, cwd.as_deref());
+                continue;
             }
-            continue;
-        }
-        let mut builder = ignore::WalkBuilder::new(root);
-        builder
-            .hidden(false) // .env files and dot-directories hold secrets too
-            .follow_links(false)
-            .require_git(false)
-            .git_ignore(!opts.no_ignore)
-            .git_global(!opts.no_ignore)
-            .git_exclude(!opts.no_ignore)
-            .ignore(!opts.no_ignore)
-            .parents(!opts.no_ignore)
-            .threads(opts.threads.max(1))
-            .filter_entry(|e| e.file_name() != ".git");
-        builder.build_parallel().run(|| {
-            Box::new(|entry| {
-                match entry {
-                    Ok(e) => {
-                        if e.file_type().is_some_and(|t| t.is_file()) {
-                            push(&files, e.path(), cwd.as_deref());
-                        }
-                    }
-                    Err(err) => {
-                        if let Ok(mut p) = problems.lock() {
-                            p.push(WalkProblem { path: root.display().to_string(), message: err.to_string() });
-                        }
-                    }
+            if !target.is_dir() {
+                return Err(DiscoverError::NotScannable {
+                    path: shown(),
+                    reason: format!("a symbolic link to {}", special_kind(&target)),
+                });
+            }
+            // The trailing separator makes the walker's root the directory, not the link, and
+            // keeps the paths under the name given.
+            root.join("")
+        } else {
+            return Err(DiscoverError::NotScannable { path: shown(), reason: special_kind(&meta) });
+        };
+        walk(&dir, opts, &files, &problems, cwd.as_deref());
+        if !opts.no_ignore {
+            for path in crate::git::tracked_files(&dir) {
+                // Tracked but not walked: left out by .gitignore, yet in every commit.
+                if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+                    push(&files, &path, cwd.as_deref());
                 }
-                ignore::WalkState::Continue
-            })
-        });
+            }
+        }
     }
     let mut files = files.into_inner().unwrap_or_default();
     files.sort();
@@ -91,6 +98,107 @@ pub fn discover(
     let mut problems = problems.into_inner().unwrap_or_default();
     problems.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
     Ok((files, problems))
+}
+
+fn walk(
+    dir: &Path,
+    opts: &DiscoverOptions,
+    files: &Mutex<Vec<DiscoveredFile>>,
+    problems: &Mutex<Vec<WalkProblem>>,
+    cwd: Option<&Path>,
+) {
+    let mut builder = ignore::WalkBuilder::new(dir);
+    builder
+        .hidden(false) // .env files and dot-directories hold secrets too
+        .follow_links(false)
+        .require_git(false)
+        .git_ignore(!opts.no_ignore)
+        .git_global(!opts.no_ignore)
+        .git_exclude(!opts.no_ignore)
+        .ignore(!opts.no_ignore && opts.respect_ignore_files)
+        .parents(!opts.no_ignore)
+        .threads(opts.threads.max(1))
+        .filter_entry(|e| e.file_name() != ".git");
+    if !opts.no_ignore && opts.respect_ignore_files {
+        builder.add_custom_ignore_filename(".rgignore");
+    }
+    builder.build_parallel().run(|| {
+        Box::new(|entry| {
+            match entry {
+                Ok(e) => {
+                    if e.file_type().is_some_and(|t| t.is_file()) {
+                        push(files, e.path(), cwd);
+                    }
+                }
+                Err(err) => {
+                    let path = error_path(&err).map_or_else(|| display_path(dir, cwd), |p| display_path(p, cwd));
+                    if let Ok(mut p) = problems.lock() {
+                        p.push(WalkProblem { path, message: error_message(&err) });
+                    }
+                }
+            }
+            ignore::WalkState::Continue
+        })
+    });
+}
+
+/// The path an error of the walk is about (an unreadable directory), if it names one.
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::Partial(errs) => errs.iter().find_map(error_path),
+        _ => None,
+    }
+}
+
+/// The error without the path (reported apart, in display form).
+fn error_message(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { err, .. } | ignore::Error::WithDepth { err, .. } => error_message(err),
+        other => other.to_string(),
+    }
+}
+
+/// What a path that is neither a file nor a directory is, for errors.
+fn special_kind(meta: &std::fs::Metadata) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        let kind = if t.is_fifo() {
+            "a FIFO (named pipe)"
+        } else if t.is_socket() {
+            "a socket"
+        } else if t.is_char_device() {
+            "a character device"
+        } else if t.is_block_device() {
+            "a block device"
+        } else {
+            "neither a file nor a directory"
+        };
+        kind.to_string()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        "neither a file nor a directory".to_string()
+    }
+}
+
+/// Whether anything under `roots` is a file, ignore files and all (for "nothing scanned in a
+/// tree that is not empty").
+pub fn holds_files(roots: &[PathBuf]) -> bool {
+    roots.iter().any(|root| {
+        root.is_file()
+            || ignore::WalkBuilder::new(root.join(""))
+                .standard_filters(false)
+                .follow_links(false)
+                .filter_entry(|e| e.file_name() != ".git")
+                .build()
+                .flatten()
+                .any(|e| e.file_type().is_some_and(|t| t.is_file()))
+    })
 }
 
 fn push(files: &Mutex<Vec<DiscoveredFile>>, path: &Path, cwd: Option<&Path>) {
@@ -208,6 +316,18 @@ mod tests {
         assert_eq!(display_path(Path::new("./a/b.yml"), Some(cwd)), "a/b.yml");
         assert_eq!(display_path(Path::new("/repo/a/b.yml"), Some(cwd)), "a/b.yml");
         assert_eq!(display_path(Path::new("/other/x"), Some(cwd)), "/other/x");
+    }
+
+    #[test]
+    fn walk_errors_name_the_directory() {
+        let io = || Box::new(ignore::Error::Io(std::io::Error::from(std::io::ErrorKind::PermissionDenied)));
+        let err = ignore::Error::WithDepth {
+            depth: 2,
+            err: Box::new(ignore::Error::WithPath { path: PathBuf::from("app/secret"), err: io() }),
+        };
+        assert_eq!(error_path(&err), Some(Path::new("app/secret")));
+        assert!(!error_message(&err).contains("app/secret"), "{}", error_message(&err));
+        assert_eq!(error_path(&ignore::Error::Io(std::io::Error::other("x"))), None);
     }
 
     #[test]

@@ -33,8 +33,8 @@ const SKIPPED_MODES: [&str; 2] = ["120000", "160000"];
 
 /// A `git` process that runs nothing the repository configures: no system config, no
 /// fsmonitor, hooks, pager, external diff or textconv, no prompts, no optional locks (so no
-/// opportunistic index refresh). Filters only run when git reads working-tree files for their
-/// content, which no command here does.
+/// opportunistic index refresh). Filter drivers run only when git reads working-tree files
+/// for their content; the one command that may (see [`changed_since`]) neutralizes them too.
 pub fn command() -> Command {
     let mut cmd = Command::new("git");
     cmd.env("GIT_CONFIG_NOSYSTEM", "1")
@@ -71,7 +71,15 @@ pub fn command() -> Command {
 }
 
 fn git(flag: &'static str, args: &[&str], paths: &[PathBuf]) -> Result<Vec<u8>, GitError> {
+    git_with(flag, &[], args, paths)
+}
+
+/// Like [`git`], with extra `-c` settings (`overrides`, `key=value`) before the command.
+fn git_with(flag: &'static str, overrides: &[String], args: &[&str], paths: &[PathBuf]) -> Result<Vec<u8>, GitError> {
     let mut cmd = command();
+    for o in overrides {
+        cmd.arg("-c").arg(o);
+    }
     // Paths from the command line are paths, not pathspec globs.
     cmd.arg("--literal-pathspecs").args(args);
     if !paths.is_empty() {
@@ -274,9 +282,11 @@ pub fn changed_since(rev: &str, paths: &[PathBuf]) -> Result<BTreeSet<String>, G
     // `diff-index` compares the tree with the working tree through the index's stat data and
     // never refreshes the index (porcelain `git diff` rewrites a stale `.git/index`): a file
     // whose stat data changed but whose content did not is listed as changed, which only
-    // means it is scanned.
-    let diff = git(
+    // means it is scanned. For "racily clean" entries it compares content, through the
+    // repository's filter drivers: those are replaced by `cat`.
+    let diff = git_with(
         FLAG,
+        &neutral_filters(),
         &[
             "diff-index",
             "--name-only",
@@ -298,6 +308,59 @@ pub fn changed_since(rev: &str, paths: &[PathBuf]) -> Result<BTreeSet<String>, G
         .filter(|p| !p.is_empty())
         .map(crate::discover::display_bytes)
         .collect())
+}
+
+/// `-c` settings that turn every filter driver the configuration defines into a plain copy:
+/// `clean`/`smudge` become `cat`, a long-running `process` is unset, and none is required.
+fn neutral_filters() -> Vec<String> {
+    let Ok(out) =
+        command().args(["config", "--name-only", "--get-regexp", r"^filter\."]).stderr(Stdio::null()).output()
+    else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        // `filter.<name>.<key>`; the name may itself hold dots.
+        .filter_map(|l| l.strip_prefix("filter.").and_then(|r| r.rsplit_once('.')).map(|(name, _)| name.to_string()))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+        .iter()
+        .flat_map(|n| {
+            [
+                format!("filter.{n}.clean=cat"),
+                format!("filter.{n}.smudge=cat"),
+                format!("filter.{n}.process="),
+                format!("filter.{n}.required=false"),
+            ]
+        })
+        .collect()
+}
+
+/// The files git tracks under `dir` (none when `dir` is not in a work tree, or git is missing),
+/// read from the index without refreshing it.
+pub fn tracked_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let Ok(out) = command().arg("-C").arg(dir).args(["ls-files", "-z", "--cached"]).stderr(Stdio::null()).output()
+    else {
+        return Vec::new();
+    };
+    if !out.status.success() {
+        return Vec::new();
+    }
+    out.stdout.split(|&b| b == 0).filter(|p| !p.is_empty()).map(|p| dir.join(os_path(p))).collect()
+}
+
+/// A path from git's output (bytes) as an OS path.
+fn os_path(bytes: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        PathBuf::from(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+    }
 }
 
 /// The repository's first commit, from which fingerprint keys are derived.

@@ -84,6 +84,7 @@ fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
         paths: args.paths.clone(),
         threads: args.threads,
         no_ignore: args.no_ignore,
+        respect_ignore_files: args.respect_ignore_files || config.as_ref().is_some_and(|c| c.respect_ignore_files),
         max_file_size: args.max_file_size,
         source,
         exclude: config.as_ref().map(|c| c.exclude.clone()),
@@ -111,6 +112,20 @@ fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
     let shown = report.shown().into_owned();
     for target in &targets {
         write_report(&shown, &rules, target, args.color)?;
+    }
+    if args.strict {
+        let gaps: Vec<String> = shown
+            .problems()
+            .filter(|n| n.kind != "stale-baseline")
+            .map(|n| format!("{} ({})", n.path, n.kind))
+            .collect();
+        if !gaps.is_empty() {
+            eprintln!(
+                "slsguard: error: --strict: the scan did not see everything it was asked to: {}",
+                report::escape_controls(&gaps.join(", "))
+            );
+            return Ok(EXIT_ERROR);
+        }
     }
     let fail_on = args.fail_on.or(config.as_ref().and_then(|c| c.fail_on)).unwrap_or(FailOn::Low);
     Ok(if report.fails(fail_on.threshold()) { EXIT_FINDINGS } else { 0 })

@@ -53,6 +53,8 @@ pub struct ScanOptions {
     /// The fingerprint key (`SLSGUARD_FINGERPRINT_KEY`, the config's `fingerprint_key`); when
     /// `None`, derived from the repository's first commit.
     pub fingerprint_key: Option<String>,
+    /// Honour `.ignore` / `.rgignore` files (`--respect-ignore-files`, the config's `respect_ignore_files`).
+    pub respect_ignore_files: bool,
 }
 
 impl Default for ScanOptions {
@@ -67,6 +69,7 @@ impl Default for ScanOptions {
             public_routes: Vec::new(),
             progress: false,
             fingerprint_key: None,
+            respect_ignore_files: false,
         }
     }
 }
@@ -627,13 +630,13 @@ struct FileOutcome {
 /// Scans the paths of `opts` with `rules`.
 pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.threads)
+        .num_threads(worker_threads(opts.threads))
         // Code analysis recurses over syntax trees (to bounded depths); reserve room for it.
         .stack_size(16 << 20)
         .build()
         .map_err(|e| ScanError::Threads(e.to_string()))?;
     let threads = pool.current_num_threads();
-    let dopts = DiscoverOptions { no_ignore: opts.no_ignore, threads };
+    let dopts = DiscoverOptions { no_ignore: opts.no_ignore, respect_ignore_files: opts.respect_ignore_files, threads };
     let mut notes = Vec::new();
     // With --changed-since, only changed files are reported on, but every manifest is read so
     // that facts spanning files (which role a function uses, a Terraform module) stay right.
@@ -666,6 +669,16 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
         inputs.retain(|i| !ex.matches(i.display()));
         notes.retain(|n| !ex.matches(&n.path));
     }
+    // A gate that scanned nothing passes; when the tree is not empty, that must be visible.
+    if inputs.is_empty() && opts.source != Source::Staged && discover::holds_files(&opts.paths) {
+        let shown: Vec<String> = opts.paths.iter().map(|p| discover::display_path(p, None)).collect();
+        notes.push(Notification::about(
+            Level::Warning,
+            "nothing-scanned",
+            &shown.join(" "),
+            "no file was scanned, yet there are files here: ignore files or the configuration's `exclude` leave out every one (docs/security.md#what-is-scanned); with --strict this is an error",
+        ));
+    }
     let scanner = Scanner::new(rules, opts.max_file_size)
         .with_public_routes(opts.public_routes.clone())
         .with_builtin_redaction(rules);
@@ -687,6 +700,17 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
     report.stats.files_skipped = report.notifications.iter().filter(|n| n.skipped).count() as u64;
     report.sort();
     Ok(report)
+}
+
+/// Most worker threads a scan starts, per CPU: the work is CPU-bound, and hundreds of threads
+/// only cost start-up time and memory (`--threads 1000` on five files took a minute).
+pub const MAX_THREADS_PER_CPU: usize = 2;
+
+/// The thread count for `--threads N`: 0 is one per CPU; more than [`MAX_THREADS_PER_CPU`]
+/// per CPU is lowered to that.
+pub fn worker_threads(requested: usize) -> usize {
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    if requested == 0 { cpus } else { requested.min(cpus * MAX_THREADS_PER_CPU) }
 }
 
 /// The scan's fingerprint key: the one given, else one derived from the first commit of the
@@ -733,6 +757,14 @@ mod tests {
         let text = b"\xff x=Pa5sw0rd;ljokZytC1u y=Pa5sw0rd;ljokZytC1u";
         let s = snippet(text, 0..text.len(), &[4..12]);
         assert_eq!(s, "\u{fffd} x=Pa… y=Pa…");
+    }
+
+    #[test]
+    fn thread_counts_are_bounded() {
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        assert_eq!(worker_threads(0), cpus);
+        assert_eq!(worker_threads(1), 1);
+        assert_eq!(worker_threads(1000), cpus * MAX_THREADS_PER_CPU);
     }
 
     #[test]

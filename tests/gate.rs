@@ -414,3 +414,277 @@ fn a_baseline_written_with_another_key_is_one_warning_not_every_entry_stale() {
     );
     assert!(!run.stdout.contains("matches no finding"), "{}", run.stdout);
 }
+
+/// The JSON report of a scan.
+fn json(run: &Run) -> serde_json::Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("JSON report ({e}):\n{}{}", run.stdout, run.stderr))
+}
+
+fn finding_paths(doc: &serde_json::Value) -> Vec<String> {
+    doc["findings"].as_array().expect("findings").iter().map(|f| f["path"].as_str().unwrap_or("").to_string()).collect()
+}
+
+#[test]
+fn what_git_tracks_is_scanned_whatever_ignore_files_say() {
+    let repo = Repo::new();
+    repo.write(".gitignore", "*.env\nbuild/\n");
+    repo.write("prod.env", &env_file(KEY_A));
+    repo.write("build/deploy.env", &env_file(KEY_B));
+    repo.git(&["add", ".gitignore"]);
+    repo.git(&["add", "-f", "prod.env", "build/deploy.env"]);
+    repo.commit("ship the env files");
+    // Untracked and ignored: left out, as git would leave it out of a commit.
+    repo.write("local.env", &env_file(KEY_C));
+    let doc = json(&repo.slsguard(&["scan", "--format", "json"]));
+    assert_eq!(finding_paths(&doc), ["build/deploy.env", "prod.env"]);
+
+    // A committed .ignore (or .rgignore) hiding everything is not honoured...
+    repo.write(".ignore", "*\n");
+    repo.write(".rgignore", "*\n");
+    repo.write("notes.txt", &format!("key {KEY_C}\n"));
+    let doc = json(&repo.slsguard(&["scan", "--format", "json"]));
+    assert_eq!(finding_paths(&doc), ["build/deploy.env", "notes.txt", "prod.env"]);
+    // ...unless the user opts in, and then only for untracked files.
+    let doc = json(&repo.slsguard(&["scan", "--format", "json", "--respect-ignore-files"]));
+    assert_eq!(finding_paths(&doc), ["build/deploy.env", "prod.env"]);
+    repo.write(".slsguard.yml", "respect_ignore_files: true\n");
+    let doc = json(&repo.slsguard(&["scan", "--format", "json"]));
+    assert_eq!(finding_paths(&doc), ["build/deploy.env", "prod.env"]);
+}
+
+#[test]
+fn nothing_scanned_in_a_tree_with_files_is_a_warning_and_strict_makes_it_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join(".gitignore"), "*\n").expect("write");
+    std::fs::write(dir.path().join("app.env"), env_file(KEY_A)).expect("write");
+    let run = |args: &[&str]| {
+        let out = Command::cargo_bin("slsguard")
+            .expect("binary built")
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .env("GIT_CEILING_DIRECTORIES", dir.path().parent().unwrap_or(dir.path()))
+            .args(args)
+            .output()
+            .expect("slsguard runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, _) = run(&["scan"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("warning: .: no file was scanned, yet there are files here"), "{out}");
+    assert!(out.contains("0 files scanned"), "{out}");
+    for format in ["json", "sarif", "github"] {
+        let (_, out, _) = run(&["scan", "--format", format]);
+        assert!(out.contains("nothing-scanned"), "{format}: {out}");
+    }
+    let (code, _, err) = run(&["scan", "--strict"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--strict") && err.contains("nothing-scanned"), "{err}");
+    // An empty tree is not a problem.
+    let empty = tempfile::tempdir().expect("temp dir");
+    let (code, out, _) = run(&["scan", "--strict", &empty.path().display().to_string()]);
+    assert_eq!(code, Some(0), "{out}");
+}
+
+#[cfg(unix)]
+#[test]
+fn every_explicit_argument_is_scanned_or_an_error_with_the_reason() {
+    let repo = Repo::new();
+    repo.write("real/app.env", &env_file(KEY_A));
+    std::os::unix::fs::symlink("real", repo.path().join("link")).expect("symlink");
+    std::os::unix::fs::symlink("nowhere", repo.path().join("dangling")).expect("symlink");
+    std::os::unix::fs::symlink("/dev/null", repo.path().join("to-dev-null")).expect("symlink");
+    let fifo = repo.path().join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+
+    // A symlink to a directory is followed, and paths stay under the name given.
+    let run = repo.slsguard(&["scan", "link"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("link/app.env:2:19"), "{}", run.stdout);
+
+    let mut cases = vec![
+        ("dangling", "dangling: a broken symbolic link (to `nowhere`); nothing to scan"),
+        ("/dev/null", "/dev/null: a character device; nothing to scan"),
+        ("to-dev-null", "to-dev-null: a symbolic link to a character device; nothing to scan"),
+        ("missing", "missing: no such file or directory"),
+    ];
+    if made {
+        cases.push(("fifo", "fifo: a FIFO (named pipe); nothing to scan"));
+    }
+    for (arg, message) in cases {
+        let run = repo.slsguard(&["scan", arg]);
+        assert_eq!(run.code, 2, "{arg}: {}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains(message), "{arg}: {}", run.stderr);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_directories_are_reported_under_their_path() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = Repo::new();
+    repo.write("app/secret/keys.env", &env_file(KEY_A));
+    repo.write("app/ok.txt", "fine\n");
+    let locked = repo.path().join("app/secret");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    if std::fs::read_dir(&locked).is_ok() {
+        // Running as root: permissions do not stop reading, nothing to test.
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        return;
+    }
+    let run = repo.slsguard(&["scan"]);
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    assert!(run.stdout.contains("error: app/secret: "), "{}", run.stdout);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn file_names_that_are_not_utf8_stay_distinct_in_every_output() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = Repo::new();
+    for (byte, key) in [(0xfe_u8, KEY_A), (0xff_u8, KEY_B)] {
+        let bytes = [b'b', b'a', b'd', byte, b'.', b'e', b'n', b'v'];
+        std::fs::write(repo.path().join(std::ffi::OsStr::from_bytes(&bytes)), env_file(key))
+            .expect("write a non-UTF-8 name");
+    }
+    let doc = json(&repo.slsguard(&["scan", "--format", "json"]));
+    assert_eq!(finding_paths(&doc), ["bad\\xfe.env", "bad\\xff.env"]);
+    let sarif: serde_json::Value =
+        serde_json::from_str(&repo.slsguard(&["scan", "--format", "sarif"]).stdout).expect("SARIF is JSON");
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(uris, ["bad%FE.env", "bad%FF.env"]);
+    let text = repo.slsguard(&["scan"]).stdout;
+    assert!(text.contains("bad\\xfe.env:2:19") && text.contains("bad\\xff.env:2:19"), "{text}");
+    // The baseline keeps them apart too.
+    let run = repo.slsguard(&["scan", "--write-baseline", "base.json"]);
+    assert!(run.stderr.contains("wrote 2 findings"), "{}", run.stderr);
+}
+
+#[test]
+fn a_huge_thread_count_is_lowered() {
+    let repo = Repo::new();
+    repo.write("app.env", &env_file(KEY_A));
+    let run = repo.slsguard(&["scan", "--threads", "1000"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("1 file scanned"), "{}", run.stdout);
+}
+
+/// A repository whose `.git/config` names a command for every hook git offers: a scan must run
+/// none of them. Each command leaves a marker file in `markers`.
+#[cfg(unix)]
+fn arm_hostile_config(repo: &Repo, markers: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let script = |name: &str, body: &str| {
+        let p = markers.join(format!("{name}.sh"));
+        std::fs::write(&p, format!("#!/bin/sh\ntouch '{}/{name}.ran'\n{body}\n", markers.display())).expect("script");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        p.display().to_string()
+    };
+    let hooks = markers.join("hooks");
+    std::fs::create_dir_all(&hooks).expect("hooks dir");
+    for hook in ["post-index-change", "pre-commit", "post-checkout", "reference-transaction", "fsmonitor-watchman"] {
+        let p = hooks.join(hook);
+        std::fs::write(&p, format!("#!/bin/sh\ntouch '{}/hook-{hook}.ran'\n", markers.display())).expect("hook");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let config = format!(
+        "[core]\n\tfsmonitor = {}\n\tpager = {}\n\thooksPath = {}\n\taskPass = {}\n\tsshCommand = {}\n\
+         [pager]\n\tdiff = {}\n\tlog = {}\n\
+         [diff]\n\texternal = {}\n\
+         [diff \"evil\"]\n\ttextconv = {}\n\tcommand = {}\n\
+         [filter \"evil\"]\n\tclean = {}\n\tsmudge = {}\n\tprocess = {}\n\trequired = true\n\
+         [credential]\n\thelper = {}\n",
+        script("fsmonitor", "echo /"),
+        script("pager", "cat"),
+        hooks.display(),
+        script("askpass", ""),
+        script("ssh", ""),
+        script("pager-diff", "cat"),
+        script("pager-log", "cat"),
+        script("external-diff", ""),
+        script("textconv", "cat \"$1\""),
+        script("diff-command", ""),
+        script("clean", "cat"),
+        script("smudge", "cat"),
+        script("process", ""),
+        script("credential", ""),
+    );
+    let path = repo.path().join(".git/config");
+    let mut text = std::fs::read_to_string(&path).expect("config");
+    text.push_str(&config);
+    std::fs::write(path, text).expect("arm config");
+}
+
+fn ran(markers: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(markers)
+        .expect("markers")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".ran"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[cfg(unix)]
+#[test]
+fn a_hostile_git_config_runs_nothing_and_the_index_is_never_written() {
+    let repo = Repo::new();
+    let markers = tempfile::tempdir().expect("markers dir");
+    repo.write(".gitattributes", "* filter=evil diff=evil\n");
+    repo.write("app.env", &env_file(KEY_A));
+    repo.write("infra/serverless.yml", "service: s\nprovider:\n  name: aws\n");
+    repo.commit("initial");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("new.env", &env_file(KEY_B));
+    repo.commit("feature");
+    repo.write("staged.env", &env_file(KEY_C));
+    repo.git(&["add", "staged.env"]);
+    // Every command git could run from here on is the repository's.
+    arm_hostile_config(&repo, markers.path());
+    // The index is stale: same content, new stat data. Porcelain `git diff` would rewrite it.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    repo.write("app.env", &env_file(KEY_A));
+    repo.write("new.env", &format!("{}# edited\n", env_file(KEY_B)));
+    let index = repo.path().join(".git/index");
+    let before = std::fs::read(&index).expect("index");
+    let mtime = std::fs::metadata(&index).and_then(|m| m.modified()).expect("mtime");
+
+    for args in [
+        vec!["scan", "--staged"],
+        vec!["scan", "--changed-since", "main"],
+        vec!["scan"],
+        vec!["scan", "--write-baseline", "base.json"],
+    ] {
+        let run = repo.slsguard(&args);
+        assert!(run.code == 0 || run.code == 1, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert_eq!(ran(markers.path()), Vec::<String>::new(), "{args:?} ran the repository's commands");
+        assert!(!repo.path().join(".git/index.lock").exists(), "{args:?} left index.lock");
+        assert!(std::fs::read(&index).expect("index") == before, "{args:?} rewrote .git/index");
+        assert_eq!(std::fs::metadata(&index).and_then(|m| m.modified()).expect("mtime"), mtime, "{args:?}");
+    }
+    // The changed files were still found through the stale index.
+    let run = repo.slsguard(&["scan", "--changed-since", "main"]);
+    assert!(run.stdout.contains("new.env:2:19"), "{}", run.stdout);
+    let run = repo.slsguard(&["scan", "--staged"]);
+    assert!(run.stdout.contains("staged.env:2:19"), "{}", run.stdout);
+
+    // The trap is real: git itself, without slsguard's precautions, runs the repository's
+    // commands here.
+    let _ = std::process::Command::new("git")
+        .args(["diff", "--stat", "main"])
+        .current_dir(repo.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_PAGER", "")
+        .output();
+    assert!(!ran(markers.path()).is_empty(), "the hostile config did not arm");
+}
