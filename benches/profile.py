@@ -42,7 +42,7 @@ LEAF_FIRST = [
     ("regexes on windows", re.compile(r"/regex-automata-|/regex-[0-9]|regex_automata::|regex::")),
     ("Aho-Corasick keyword pass", re.compile(r"/aho-corasick-|aho_corasick::")),
     ("manifests: marker check (may_be_manifest)", re.compile(r"may_be_manifest")),
-    ("manifests: YAML/JSON/HCL parsing", re.compile(r"/src/loader/|/saphyr|/hcl-|/winnow-")),
+    ("manifests: YAML/JSON/HCL parsing", re.compile(r"/src/loader/|/unsafe-libyaml|/hcl-|/winnow-")),
     ("manifests: models + model rules", re.compile(r"/src/(frontend|iam|entities\.rs|model\.rs|rules/model_matcher\.rs)|model_findings")),
     ("window bounds + engine loop", re.compile(r"/src/secrets/")),
     ("open + read files", re.compile(r"\bread_file\b")),

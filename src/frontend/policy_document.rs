@@ -169,8 +169,8 @@ mod tests {
         let st = statements(doc.get("D").unwrap(), &Resolver::new(0), &owner());
         assert_eq!(st.len(), 1);
         assert_eq!(st[0].principals[0].kind, "AWS");
-        // Inside a JSON string, everything points at the string (a block scalar starts on line 2).
-        assert_eq!(st[0].loc.span.start.line, 2);
+        // Inside a JSON string, everything points at the string (a block scalar starts at its `>`).
+        assert_eq!(st[0].loc.span.start, crate::source::Position::new(1, 4));
     }
 
     #[test]

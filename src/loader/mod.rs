@@ -3,6 +3,7 @@
 
 pub mod hcl;
 pub mod json;
+mod libyaml;
 pub mod yaml;
 
 use crate::source::Span;

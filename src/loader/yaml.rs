@@ -1,14 +1,16 @@
-//! YAML into [`Node`] trees, built from saphyr-parser's event stream so that we control spans,
-//! tags and aliases:
+//! YAML into [`Node`] trees, built from libyaml's event stream (see `libyaml.rs` for why
+//! libyaml) so that we control spans, tags and aliases:
+//! - positions come from libyaml's byte offsets through the file's [`LineIndex`], so they agree
+//!   with every other position the tool reports, whatever line breaks the file uses;
 //! - CloudFormation short-form tags become their long form (`!Ref X` → `{Ref: X}`,
 //!   `!Sub s` → `{"Fn::Sub": s}`), so YAML and JSON templates look the same to frontends;
 //! - aliases are expanded (with `<<` merge keys), within a node budget so an alias bomb fails
 //!   fast instead of exhausting memory;
 //! - plain scalars are typed by the YAML 1.2 core schema.
 
+use super::libyaml::{self, Event, Style};
 use super::{Entry, LoadError, MAX_DEPTH, Node, Value};
-use crate::source::{Position, Span};
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Tag};
+use crate::source::{LineIndex, Position, Span};
 use std::collections::HashMap;
 
 /// Most nodes a document may expand to through aliases, relative to its size.
@@ -17,7 +19,7 @@ const MIN_NODE_BUDGET: usize = 100_000;
 
 /// Parses every document of a YAML stream.
 pub fn parse(text: &str) -> Result<Vec<Node>, LoadError> {
-    Builder::new(text.len()).run(text)
+    Builder::new(text).run(text)
 }
 
 /// Parses a YAML stream that should hold one document (an empty stream is `Null`).
@@ -26,46 +28,162 @@ pub fn parse_one(text: &str) -> Result<Node, LoadError> {
     Ok(if docs.is_empty() { Node::new(Span::default(), Value::Null) } else { docs.swap_remove(0) })
 }
 
-fn pos(m: &Marker) -> Position {
-    Position::new(m.line() as u32, m.col() as u32 + 1)
+/// libyaml's marks into 1-based positions that agree with the rest of the tool ([`LineIndex`]).
+/// libyaml also breaks lines at a lone CR, NEL, LS and PS, which [`LineIndex`] may not: text
+/// with none of those (nearly all) uses libyaml's own line and column; other text goes through
+/// the byte offset and the line index.
+enum Positions<'t> {
+    Direct {
+        /// A byte-order mark, stripped before libyaml reads the text, is the first column.
+        bom: bool,
+    },
+    Indexed(Cursor<'t>),
 }
 
-fn err_at(m: &Marker, message: impl Into<String>) -> LoadError {
-    LoadError { line: m.line() as u32, column: m.col() as u32 + 1, message: message.into() }
+impl<'t> Positions<'t> {
+    fn new(text: &'t [u8], base: usize) -> Self {
+        if plain_line_breaks(text) {
+            Positions::Direct { bom: base > 0 }
+        } else {
+            Positions::Indexed(Cursor::new(text, base))
+        }
+    }
+
+    fn get(&mut self, m: &libyaml::Mark) -> Position {
+        match self {
+            Positions::Direct { bom } => {
+                let column = m.column + 1 + u64::from(*bom && m.line == 0);
+                Position::new(clamp(m.line + 1), clamp(column))
+            }
+            Positions::Indexed(c) => c.get(m.index),
+        }
+    }
+
+    /// Position of a byte offset of the parsed text (reader errors carry only that).
+    fn at_offset(&mut self, text: &'t [u8], base: usize, offset: u64) -> Position {
+        match self {
+            Positions::Direct { .. } => Cursor::new(text, base).get(offset),
+            Positions::Indexed(c) => c.get(offset),
+        }
+    }
+}
+
+fn clamp(n: u64) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Whether every line break of `text` is LF or CRLF (no lone CR, NEL, LS or PS).
+fn plain_line_breaks(text: &[u8]) -> bool {
+    memchr::memchr3_iter(b'\r', 0xC2, 0xE2, text).all(|i| match text[i] {
+        b'\r' => text.get(i + 1) == Some(&b'\n'),
+        0xC2 => text.get(i + 1) != Some(&0x85),
+        _ => !matches!(text.get(i + 1..i + 3), Some([0x80, 0xA8 | 0xA9])),
+    })
+}
+
+/// Byte offsets into positions through the line index. Events come in (nearly) increasing
+/// order, so the last position is moved forward along its line, and the index is searched only
+/// when a line break lies between the two.
+struct Cursor<'t> {
+    text: &'t [u8],
+    index: LineIndex,
+    /// Offset of the parsed text in `text` (past a byte-order mark).
+    base: usize,
+    at: usize,
+    pos: Position,
+}
+
+impl<'t> Cursor<'t> {
+    fn new(text: &'t [u8], base: usize) -> Self {
+        Self { text, index: LineIndex::new(text), base, at: 0, pos: Position::new(1, 1) }
+    }
+
+    fn get(&mut self, offset: u64) -> Position {
+        let off = usize::try_from(offset).unwrap_or(usize::MAX).saturating_add(self.base).min(self.text.len());
+        if off >= self.at {
+            let gap = &self.text[self.at..off];
+            if memchr::memchr2(b'\n', b'\r', gap).is_none() {
+                self.pos.column += crate::source::count_chars(gap) as u32;
+                self.at = off;
+                return self.pos;
+            }
+        }
+        self.pos = self.index.position(self.text, off);
+        self.at = off;
+        self.pos
+    }
 }
 
 enum Frame {
-    Seq { anchor: usize, tag: Option<String>, start: Position, items: Vec<Node> },
-    Map { anchor: usize, tag: Option<String>, start: Position, entries: Vec<Entry>, key: Option<(String, Span)> },
+    Seq {
+        anchor: Option<String>,
+        tag: Option<String>,
+        start: Position,
+        items: Vec<Node>,
+    },
+    Map {
+        anchor: Option<String>,
+        tag: Option<String>,
+        start: Position,
+        entries: Vec<Entry>,
+        key: Option<(String, Span)>,
+    },
 }
 
-struct Builder {
+struct Builder<'t> {
+    text: &'t [u8],
+    /// Where libyaml's text starts in `text` (past a byte-order mark).
+    base: usize,
+    positions: Positions<'t>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<String, Node>,
     docs: Vec<Node>,
     budget: usize,
 }
 
-impl Builder {
-    fn new(input_len: usize) -> Self {
+impl<'t> Builder<'t> {
+    fn new(text: &'t str) -> Self {
+        // libyaml skips a byte-order mark without counting it; the rest of the tool counts it
+        // as the first column, so it is stripped here and added back to every offset.
+        let base = if text.starts_with('\u{feff}') { 3 } else { 0 };
         Self {
+            text: text.as_bytes(),
+            base,
+            positions: Positions::new(text.as_bytes(), base),
             stack: Vec::new(),
             anchors: HashMap::new(),
             docs: Vec::new(),
-            budget: MIN_NODE_BUDGET.max(input_len.saturating_mul(NODES_PER_INPUT_BYTE)),
+            budget: MIN_NODE_BUDGET.max(text.len().saturating_mul(NODES_PER_INPUT_BYTE)),
         }
     }
 
     fn run(mut self, text: &str) -> Result<Vec<Node>, LoadError> {
-        let mut parser = Parser::new_from_str(text);
+        let mut parser = libyaml::Parser::new(text.get(self.base..).unwrap_or(""));
         while let Some(ev) = parser.next_event() {
-            let (event, span) = ev.map_err(|e| err_at(e.marker(), e.info().to_string()))?;
-            self.event(event, &span.start, &span.end)?;
+            let (event, start, end) = ev.map_err(|e| self.syntax_error(&e))?;
+            let start = self.positions.get(&start);
+            let end = self.positions.get(&end);
+            self.event(event, start, end)?;
         }
         Ok(self.docs)
     }
 
-    fn spend(&mut self, n: usize, at: &Marker) -> Result<(), LoadError> {
+    /// libyaml's error as PyYAML words it: what it was reading (and from where), then the problem.
+    fn syntax_error(&mut self, e: &libyaml::Error) -> LoadError {
+        let context = e.context.as_ref().map(|(c, at)| (c.clone(), self.positions.get(at)));
+        let at = match e.at {
+            libyaml::At::Offset(offset) => self.positions.at_offset(self.text, self.base, offset),
+            libyaml::At::Mark(m) => self.positions.get(&m),
+        };
+        let message = match context {
+            Some((c, p)) if p != at => format!("{c} (from line {} column {}): {}", p.line, p.column, e.problem),
+            Some((c, _)) => format!("{c}: {}", e.problem),
+            None => e.problem.clone(),
+        };
+        LoadError { line: at.line, column: at.column, message }
+    }
+
+    fn spend(&mut self, n: usize, at: Position) -> Result<(), LoadError> {
         self.budget = self
             .budget
             .checked_sub(n)
@@ -73,35 +191,35 @@ impl Builder {
         Ok(())
     }
 
-    fn event(&mut self, event: Event<'_>, start: &Marker, end: &Marker) -> Result<(), LoadError> {
+    fn event(&mut self, event: Event<'_>, start: Position, end: Position) -> Result<(), LoadError> {
         match event {
-            Event::Scalar(text, style, anchor, tag) => {
+            Event::Scalar { value, style, anchor, tag } => {
                 self.spend(1, start)?;
-                let span = Span::new(pos(start), pos(end));
-                let tag = tag.map(|t| tag_name(&t));
-                let value = scalar_value(&text, style, tag.as_deref());
-                let node = wrap_tag(Node::new(span, value), tag.as_deref());
-                if anchor > 0 {
-                    self.anchors.insert(anchor, node.clone());
+                let span = Span::new(start, end);
+                let value = scalar_value(value, style, tag);
+                let node = wrap_tag(Node::new(span, value), tag);
+                if let Some(anchor) = anchor {
+                    self.anchors.insert(anchor.to_string(), node.clone());
                 }
-                self.push(node, start)
+                self.push(node);
+                Ok(())
             }
-            Event::SequenceStart(anchor, tag) => {
+            Event::SequenceStart { anchor, tag } => {
                 self.open(start)?;
                 self.stack.push(Frame::Seq {
-                    anchor,
-                    tag: tag.map(|t| tag_name(&t)),
-                    start: pos(start),
+                    anchor: anchor.map(str::to_string),
+                    tag: tag.map(str::to_string),
+                    start,
                     items: Vec::new(),
                 });
                 Ok(())
             }
-            Event::MappingStart(anchor, tag) => {
+            Event::MappingStart { anchor, tag } => {
                 self.open(start)?;
                 self.stack.push(Frame::Map {
-                    anchor,
-                    tag: tag.map(|t| tag_name(&t)),
-                    start: pos(start),
+                    anchor: anchor.map(str::to_string),
+                    tag: tag.map(str::to_string),
+                    start,
                     entries: Vec::new(),
                     key: None,
                 });
@@ -110,35 +228,38 @@ impl Builder {
             Event::SequenceEnd | Event::MappingEnd => {
                 let (anchor, tag, node) = match self.stack.pop() {
                     Some(Frame::Seq { anchor, tag, start: s, items }) => {
-                        (anchor, tag, Node::new(Span::new(s, pos(end)), Value::Seq(items)))
+                        (anchor, tag, Node::new(Span::new(s, end), Value::Seq(items)))
                     }
                     Some(Frame::Map { anchor, tag, start: s, entries, .. }) => {
-                        (anchor, tag, Node::new(Span::new(s, pos(end)), Value::Map(apply_merge_keys(entries))))
+                        (anchor, tag, Node::new(Span::new(s, end), Value::Map(apply_merge_keys(entries))))
                     }
                     None => return Err(err_at(start, "unbalanced collection end")),
                 };
                 let node = wrap_tag(node, tag.as_deref());
-                if anchor > 0 {
+                if let Some(anchor) = anchor {
                     self.anchors.insert(anchor, node.clone());
                 }
-                self.push(node, start)
+                self.push(node);
+                Ok(())
             }
-            Event::Alias(id) => {
-                let node = self.anchors.get(&id).cloned().ok_or_else(|| err_at(start, "alias to an unknown anchor"))?;
+            Event::Alias { anchor } => {
+                let node =
+                    self.anchors.get(anchor).cloned().ok_or_else(|| err_at(start, "alias to an unknown anchor"))?;
                 self.spend(node.size(), start)?;
                 // The alias is reported where it is used, not where its anchor was defined.
-                let node = Node { span: Span::new(pos(start), pos(end)), ..node };
-                self.push(node, start)
+                let node = Node { span: Span::new(start, end), ..node };
+                self.push(node);
+                Ok(())
             }
             Event::DocumentEnd => {
                 self.anchors.clear();
                 Ok(())
             }
-            Event::StreamStart | Event::StreamEnd | Event::DocumentStart(_) | Event::Nothing => Ok(()),
+            Event::StreamStart | Event::StreamEnd | Event::DocumentStart => Ok(()),
         }
     }
 
-    fn open(&mut self, at: &Marker) -> Result<(), LoadError> {
+    fn open(&mut self, at: Position) -> Result<(), LoadError> {
         self.spend(1, at)?;
         if self.stack.len() >= MAX_DEPTH {
             return Err(err_at(at, format!("nesting deeper than {MAX_DEPTH} levels")));
@@ -146,27 +267,28 @@ impl Builder {
         Ok(())
     }
 
-    fn push(&mut self, node: Node, at: &Marker) -> Result<(), LoadError> {
+    fn push(&mut self, node: Node) {
         match self.stack.last_mut() {
             None => self.docs.push(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map { entries, key, .. }) => match key.take() {
-                None => *key = Some((key_text(&node), node.span)),
+                None => {
+                    let span = node.span;
+                    *key = Some((key_text(node), span));
+                }
                 Some((k, key_span)) => entries.push(Entry { key: k, key_span, value: node }),
             },
         }
-        let _ = at;
-        Ok(())
     }
 }
 
-fn tag_name(tag: &Tag) -> String {
-    format!("{}{}", tag.handle, tag.suffix)
+fn err_at(at: Position, message: impl Into<String>) -> LoadError {
+    LoadError { line: at.line, column: at.column, message: message.into() }
 }
 
-fn key_text(node: &Node) -> String {
-    match &node.value {
-        Value::String(s) | Value::Number(s) => s.clone(),
+fn key_text(node: Node) -> String {
+    match node.value {
+        Value::String(s) | Value::Number(s) => s,
         Value::Bool(b) => b.to_string(),
         Value::Null => String::new(),
         Value::Seq(_) => "<sequence>".into(),
@@ -211,13 +333,13 @@ fn wrap_tag(node: Node, tag: Option<&str>) -> Node {
     Node::new(node.span, Value::Map(vec![Entry { key, key_span: node.span, value }]))
 }
 
-fn scalar_value(text: &str, style: ScalarStyle, tag: Option<&str>) -> Value {
+fn scalar_value(text: &str, style: Style, tag: Option<&str>) -> Value {
     match tag {
         Some("tag:yaml.org,2002:str") | Some("!!str") => return Value::String(text.to_string()),
         Some(t) if t.starts_with('!') && !t.starts_with("!!") => return Value::String(text.to_string()),
         _ => {}
     }
-    if style != ScalarStyle::Plain {
+    if style != Style::Plain {
         return Value::String(text.to_string());
     }
     match text {
@@ -344,9 +466,80 @@ mod tests {
         assert!(parse(&s).is_err());
     }
 
+    /// Shapes that real templates use and libyaml (PyYAML, cfn-lint, the AWS CLI) reads, but a
+    /// strict YAML 1.2 reader rejects.
+    #[test]
+    fn libyaml_shapes_load_with_exact_spans() {
+        let text = concat!(
+            "P:\n",
+            "      PolicyDocument: '{\"Statement\": [\n",
+            "        {\"Effect\": \"Allow\", \"Action\": \"iam:*\", \"Resource\": \"*\"}\n",
+            "      ]}'\n",
+            "      Statement:\n",
+            "        - Effect: Allow\n",
+            "          Action: [\n",
+            "            \"iam:*\"\n",
+            "          ]\n",
+            "          Resource:\t'*'\n",
+        );
+        let doc = parse_one(text).unwrap();
+        let p = doc.get("P").unwrap();
+        let policy = p.entry("PolicyDocument").unwrap();
+        assert_eq!(policy.key_span, Span::new(Position::new(2, 7), Position::new(2, 21)));
+        assert_eq!(policy.value.span, Span::new(Position::new(2, 23), Position::new(4, 10)));
+        let json = policy.value.as_str().unwrap();
+        assert_eq!(json, r#"{"Statement": [ {"Effect": "Allow", "Action": "iam:*", "Resource": "*"} ]}"#);
+        let st = &p.get("Statement").unwrap().as_seq().unwrap()[0];
+        let action = st.entry("Action").unwrap();
+        assert_eq!(action.key_span.start, Position::new(7, 11));
+        assert_eq!(action.value.span, Span::new(Position::new(7, 19), Position::new(9, 12)));
+        let items = action.value.as_seq().unwrap();
+        assert_eq!(items[0].as_str(), Some("iam:*"));
+        assert_eq!(items[0].span, Span::new(Position::new(8, 13), Position::new(8, 20)));
+        // A tab after the colon.
+        assert_eq!(st.get("Resource").unwrap().span.start, Position::new(10, 21));
+    }
+
+    #[test]
+    fn stream_forms() {
+        // Directives, explicit document markers, a directive after a document without `...`.
+        let docs = parse("%YAML 1.1\n--- # first\na: 1\n...\n%YAML 1.1\n---\nb: 2\n---\nc: 3\n").unwrap();
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[2].entry("c").unwrap().key_span.start, Position::new(9, 1));
+        // A byte-order mark is the first column, as everywhere else in the tool.
+        let doc = parse_one("\u{feff}a: 1\r\nb: [x,\r\n  y]\r\n").unwrap();
+        assert_eq!(doc.entry("a").unwrap().key_span.start, Position::new(1, 2));
+        assert_eq!(doc.get("b").unwrap().as_seq().unwrap()[1].span.start, Position::new(3, 3));
+        // Positions count code points.
+        let doc = parse_one("é: 'ü'\n").unwrap();
+        assert_eq!(doc.get("é").unwrap().span, Span::new(Position::new(1, 4), Position::new(1, 7)));
+        // Non-specific and verbatim tags are not CloudFormation functions.
+        let doc = parse_one("a: ! x\nb: !<tag:yaml.org,2002:str> 1\nc: !!int 2\n").unwrap();
+        assert_eq!(doc.get("a").unwrap().as_str(), Some("x"));
+        assert_eq!(doc.get("b").unwrap().as_str(), Some("1"));
+        assert_eq!(doc.get("c").unwrap().value, Value::Number("2".into()));
+    }
+
+    #[test]
+    fn positions_agree_with_the_line_index_whatever_the_line_breaks() {
+        // libyaml breaks lines at LS (U+2028), NEL and a lone CR too; positions must still be
+        // the ones every other part of the tool computes for these bytes.
+        for text in ["a: 'x\u{2028}y'\nb: 1\n", "a: \"x\u{85}y\"\r\nb: 1\r\n", "a: 1\rb: 2\n", "\u{feff}a: 1\rb: 2\n"] {
+            let doc = parse_one(text).unwrap();
+            let b = doc.entry("b").unwrap();
+            let offset = text.find("b:").unwrap();
+            let want = LineIndex::new(text.as_bytes()).position(text.as_bytes(), offset);
+            assert_eq!(b.key_span.start, want, "{text:?}");
+        }
+    }
+
     #[test]
     fn syntax_error_has_position() {
         let err = parse("a: [1, 2\nb: c\n").unwrap_err();
-        assert!(err.line >= 1);
+        assert_eq!((err.line, err.column), (2, 2), "{err}");
+        assert!(err.message.starts_with("while parsing a flow sequence (from line 1 column 4)"), "{err}");
+        // A control character: libyaml's reader error, at its byte.
+        let err = parse("a: 1\nb: x\u{7}\n").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 5), "{err}");
     }
 }
