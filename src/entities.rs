@@ -575,23 +575,35 @@ impl<'m> Context<'m> {
         }
     }
 
-    /// A stable identity for fingerprints: what the entity is, never where.
+    /// A stable identity for fingerprints: what the entity is, never where. It names everything
+    /// that tells two entities of a file apart (the function a route or URL invokes, a
+    /// statement's Sid and conditions, a permission's source), so that a baseline entry for one
+    /// cannot hide another; the few that remain equal are numbered by `finding::disambiguate`.
     pub fn identity(&self, kind: EntityKind, i: usize) -> String {
         let m = self.model;
         let join = |v: &[Val]| v.iter().map(Val::display).collect::<Vec<_>>().join(",");
+        let opt = |v: &Option<Val>| v.as_ref().map(|v| v.display().to_string()).unwrap_or_default();
+        let function = |f: Option<usize>| f.and_then(|f| m.functions.get(f)).map_or("", |f| f.name.as_str());
         match kind {
             EntityKind::Statement => {
                 let s = &m.statements[i];
                 let p: Vec<String> = s.principals.iter().map(|p| format!("{}:{}", p.kind, p.value.display())).collect();
+                let np: Vec<String> =
+                    s.not_principals.iter().map(|p| format!("{}:{}", p.kind, p.value.display())).collect();
+                let c: Vec<String> =
+                    s.conditions.iter().map(|c| format!("{}:{}={}", c.operator, c.key, join(&c.values))).collect();
                 format!(
-                    "{}|{:?}|{}|{}|{}|{}|{}",
+                    "{}|{:?}|{}|{}|{}|{}|{}|{}|{}|{}",
                     s.owner,
                     s.effect,
                     join(&s.actions),
                     join(&s.not_actions),
                     join(&s.resources),
                     join(&s.not_resources),
-                    p.join(",")
+                    p.join(","),
+                    np.join(","),
+                    s.sid.as_deref().unwrap_or_default(),
+                    c.join(",")
                 )
             }
             EntityKind::Role => m.roles[i].name.clone(),
@@ -609,7 +621,7 @@ impl<'m> Context<'m> {
             EntityKind::Endpoint => {
                 let e = &m.endpoints[i];
                 let api = e.api.and_then(|a| m.apis.get(a)).map_or("", |a| a.name.as_str());
-                format!("{}|{api}|{} {}", e.kind.as_str(), e.method, e.path)
+                format!("{}|{api}|{} {}|{}", e.kind.as_str(), e.method, e.path, function(e.function))
             }
             EntityKind::Api => m.apis[i].name.clone(),
             EntityKind::Authorizer => {
@@ -618,7 +630,15 @@ impl<'m> Context<'m> {
             }
             EntityKind::Permission => {
                 let p = &m.permissions[i];
-                format!("{}|{}|{}", p.function_ref, p.principal.display(), p.action.display())
+                format!(
+                    "{}|{}|{}|{}|{}|{}",
+                    p.function_ref,
+                    p.principal.display(),
+                    p.action.display(),
+                    opt(&p.source_arn),
+                    opt(&p.source_account),
+                    opt(&p.org_id)
+                )
             }
             EntityKind::Cors => match self.cors[i] {
                 CorsOwner::Api(a) => format!("api|{}", self.identity(EntityKind::Api, a)),

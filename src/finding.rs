@@ -118,6 +118,21 @@ pub fn fingerprint(rule_id: &str, path: &str, content_key: &str) -> String {
     h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
+/// Gives the findings that still share an identity (the same secret twice in one file, two
+/// identical statements) one each: the first, in report order, keeps its fingerprint; the n-th
+/// gets one derived from it and n. So no baseline entry or code-scanning alert stands for two
+/// findings. `findings` must be sorted (report order), so the numbering is deterministic.
+pub fn disambiguate(findings: &mut [Finding]) {
+    let mut seen: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+    for f in findings {
+        let n = seen.entry(f.fingerprint.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            f.fingerprint = fingerprint(&f.rule_id, &f.location.path, &format!("{}#{n}", f.fingerprint));
+        }
+    }
+}
+
 /// The printable form of a secret: at most its first 4 characters (fewer for short secrets,
 /// so at least three quarters stay hidden), then `…`.
 pub fn redact(secret: &str) -> String {

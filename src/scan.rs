@@ -249,6 +249,7 @@ impl Scanner {
         report.redactor = Redactor::new(secrets, Some(self.redaction_engine()));
         report.stats.files_skipped = report.notifications.iter().filter(|n| n.skipped).count() as u64;
         report.sort();
+        finding::disambiguate(&mut report.findings);
         report
     }
 
