@@ -131,7 +131,7 @@ pub struct Package {
 }
 
 /// A function's code, as the code stage found it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Code {
     /// The code stage did not run (no code rule selected, or no code file in the scan).
     #[default]
@@ -143,7 +143,7 @@ pub enum Code {
 }
 
 /// A function's handler in its source, and the files it imports.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct CodeLink {
     /// Display path of the file that holds the handler.
     pub file: String,

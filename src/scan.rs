@@ -245,7 +245,9 @@ impl Scanner {
                 code.base.aux.insert(path, text);
             }
         }
-        report.findings.extend(self.model_findings(manifests, code));
+        let (findings, functions) = self.model_findings(manifests, code);
+        report.findings.extend(findings);
+        report.functions = functions;
         report.redactor = Redactor::new(secrets, Some(self.redaction_engine()));
         report.stats.files_skipped = report.notifications.iter().filter(|n| n.skipped).count() as u64;
         report.sort();
@@ -255,9 +257,13 @@ impl Scanner {
 
     /// Builds the models (Terraform modules from their directories' files), runs the model
     /// rules on them, and gives each finding its redacted source line.
-    fn model_findings(&self, manifests: Vec<ManifestFile>, code: CodeFiles) -> Vec<Finding> {
-        if (manifests.is_empty() || self.model_rules.is_empty()) && code.base.files.is_empty() {
-            return Vec::new();
+    fn model_findings(
+        &self,
+        manifests: Vec<ManifestFile>,
+        mut code: CodeFiles,
+    ) -> (Vec<Finding>, Vec<crate::report::FunctionCode>) {
+        if manifests.is_empty() && code.base.files.is_empty() {
+            return (Vec::new(), Vec::new());
         }
         let mut texts: HashMap<String, ManifestText> = HashMap::new();
         let mut models = Vec::new();
@@ -276,6 +282,10 @@ impl Scanner {
         }
         models.extend(modules.values().map(|files| frontend::terraform::build(files)));
         // The code stage: functions linked to their code, then the code rules.
+        if !self.code_rules.is_empty() {
+            crate::code::handlers::link(&mut models, &mut code.base);
+        }
+        let functions = function_codes(&models);
         let owners = crate::code::stage::owners(&models);
         let code_findings = crate::code::stage::structural_findings(&self.code_rules, &code.base, &models, &owners);
         let mut findings: Vec<Finding> = models
@@ -301,7 +311,7 @@ impl Scanner {
             }
         }
         findings.extend(code_findings);
-        findings
+        (findings, functions)
     }
 
     /// Parses a YAML/JSON/HCL file that may be a manifest. Parse errors are reported only for
@@ -506,6 +516,24 @@ impl Scanner {
     }
 }
 
+/// Every function of the models with its code link, for reports.
+fn function_codes(models: &[Model]) -> Vec<crate::report::FunctionCode> {
+    let mut out: Vec<crate::report::FunctionCode> = models
+        .iter()
+        .flat_map(|m| {
+            m.functions.iter().map(|f| crate::report::FunctionCode {
+                manifest: m.path(f.loc.file).to_string(),
+                line: f.loc.span.start.line,
+                name: f.name.clone(),
+                code: f.code.clone(),
+            })
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Where a generic rule and a provider rule report the same secret, only the provider's
 /// finding is kept: it names what the secret is.
 fn prefer_specific(engine: &SecretEngine, hits: Vec<SecretHit>) -> Vec<SecretHit> {
@@ -659,7 +687,14 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
             }
             let inputs = files
                 .into_iter()
-                .filter(|f| only.as_ref().is_none_or(|c| c.contains(&f.display) || is_manifest_name(&f.display)))
+                .filter(|f| {
+                    only.as_ref().is_none_or(|c| {
+                        c.contains(&f.display)
+                            || is_manifest_name(&f.display)
+                            // Module graphs and calls into other files span unchanged files too.
+                            || crate::code::Language::of_path(&f.display).is_some()
+                    })
+                })
                 .map(Input::Disk)
                 .collect();
             changed = only;

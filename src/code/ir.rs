@@ -392,3 +392,116 @@ pub fn walk_exprs<'a>(stmts: &'a [Stmt], f: &mut dyn FnMut(&'a Expr)) {
         _ => {}
     });
 }
+
+/// Calls `f` on every position of the facts (functions, statements, expressions).
+fn visit_pos_mut(facts: &mut FileFacts, f: &mut dyn FnMut(&mut Pos, &mut ExprKind)) {
+    fn expr(e: &mut Expr, f: &mut dyn FnMut(&mut Pos, &mut ExprKind)) {
+        f(&mut e.pos, &mut e.kind);
+        match &mut e.kind {
+            ExprKind::Member(o, _) | ExprKind::Not(o) => expr(o, f),
+            ExprKind::Index(o, k) | ExprKind::Binary(_, o, k) => {
+                expr(o, f);
+                expr(k, f);
+            }
+            ExprKind::Call { callee, args } => {
+                expr(callee, f);
+                for a in args {
+                    expr(&mut a.value, f);
+                }
+            }
+            ExprKind::Template(p) | ExprKind::Array(p) | ExprKind::Other(p) => p.iter_mut().for_each(|x| expr(x, f)),
+            ExprKind::Object(items) => items.iter_mut().for_each(|(_, v)| expr(v, f)),
+            _ => {}
+        }
+    }
+    fn target(t: &mut Target, f: &mut dyn FnMut(&mut Pos, &mut ExprKind)) {
+        match t {
+            Target::Member(e) => expr(e, f),
+            Target::Destructure(items) => items.iter_mut().for_each(|(_, t)| target(t, f)),
+            _ => {}
+        }
+    }
+    fn stmts(list: &mut [Stmt], f: &mut dyn FnMut(&mut Pos, &mut ExprKind)) {
+        for s in list {
+            match s {
+                Stmt::Expr(e) => expr(e, f),
+                Stmt::Assign { target: t, value, pos } => {
+                    let mut dummy = ExprKind::Null;
+                    f(pos, &mut dummy);
+                    target(t, f);
+                    expr(value, f);
+                }
+                Stmt::Return(e, pos) | Stmt::Throw(e, pos) => {
+                    let mut dummy = ExprKind::Null;
+                    f(pos, &mut dummy);
+                    if let Some(e) = e {
+                        expr(e, f);
+                    }
+                }
+                Stmt::Jump(pos) => {
+                    let mut dummy = ExprKind::Null;
+                    f(pos, &mut dummy);
+                }
+                Stmt::If { cond, then, els } => {
+                    expr(cond, f);
+                    stmts(then, f);
+                    stmts(els, f);
+                }
+                Stmt::Loop { bind, body } => {
+                    if let Some((t, e)) = bind {
+                        target(t, f);
+                        expr(e, f);
+                    }
+                    stmts(body, f);
+                }
+                Stmt::Try { body, handlers, finally } => {
+                    stmts(body, f);
+                    for (_, pos, h) in handlers {
+                        let mut dummy = ExprKind::Null;
+                        f(pos, &mut dummy);
+                        stmts(h, f);
+                    }
+                    stmts(finally, f);
+                }
+                Stmt::Block(b) => stmts(b, f),
+                Stmt::Def(_) => {}
+            }
+        }
+    }
+    for func in &mut facts.functions {
+        let mut dummy = ExprKind::Null;
+        f(&mut func.pos, &mut dummy);
+        for p in &mut func.params {
+            f(&mut p.pos, &mut dummy);
+        }
+        for d in &mut func.decorators {
+            expr(d, f);
+        }
+        stmts(&mut func.body, f);
+    }
+    for i in &mut facts.imports {
+        let mut dummy = ExprKind::Null;
+        f(&mut i.pos, &mut dummy);
+    }
+}
+
+/// Moves every position `offset` lines down (code embedded in a manifest).
+pub fn shift_lines(facts: &mut FileFacts, offset: u32) {
+    visit_pos_mut(facts, &mut |p, _| {
+        p.line += offset;
+        p.end_line += offset;
+    });
+    for p in &mut facts.problems {
+        p.line += offset;
+    }
+}
+
+/// Forgets where string literals are in the file (their bytes are not the file's).
+pub fn forget_byte_ranges(facts: &mut FileFacts) {
+    visit_pos_mut(facts, &mut |_, k| {
+        if let ExprKind::Str { start, end, .. } = k {
+            *start = 0;
+            *end = 0;
+        }
+    });
+}

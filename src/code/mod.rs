@@ -4,6 +4,8 @@
 //! their files and module graphs ([`handlers`], [`graph`]), and the code rules run on the facts.
 
 pub mod go;
+pub mod graph;
+pub mod handlers;
 pub mod ir;
 pub mod js;
 pub mod matcher;
@@ -176,3 +178,6 @@ fn nesting_estimate(text: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod handler_tests;

@@ -21,6 +21,9 @@ pub struct CodeBase {
     /// Small project files the resolution reads (`Cargo.toml`, `go.mod`, `.chalice/config.json`),
     /// by display path.
     pub aux: HashMap<String, Arc<Vec<u8>>>,
+    /// Inline code of functions (`Code.ZipFile`), parsed from their manifests, by
+    /// `manifest#inline:function`.
+    pub inline: BTreeMap<String, Arc<FileFacts>>,
 }
 
 impl CodeBase {
@@ -56,7 +59,8 @@ pub fn structural_findings(
     owners: &HashMap<String, Vec<(usize, usize)>>,
 ) -> Vec<Finding> {
     use rayon::prelude::*;
-    let files: Vec<&Arc<FileFacts>> = base.files.values().filter(|f| f.generated.is_none()).collect();
+    let files: Vec<&Arc<FileFacts>> =
+        base.files.values().chain(base.inline.values()).filter(|f| f.generated.is_none()).collect();
     files
         .par_iter()
         .flat_map_iter(|facts| {

@@ -20,6 +20,26 @@ struct Doc<'a> {
     baseline: Option<JsonBaseline<'a>>,
     skipped: Vec<JsonSkipped<'a>>,
     errors: Vec<JsonError<'a>>,
+    functions: Vec<JsonFunction<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFunction<'a> {
+    name: &'a str,
+    manifest: &'a str,
+    line: u32,
+    /// The code it is linked to; `null` when it is not known (then `unknown` says why).
+    code: Option<JsonCode<'a>>,
+    unknown: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonCode<'a> {
+    file: &'a str,
+    symbol: &'a str,
+    language: &'a str,
+    line: u32,
+    files: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -185,6 +205,27 @@ pub fn write(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resul
                 level: n.level.as_str(),
                 reason: n.kind,
                 message: &n.message,
+            })
+            .collect(),
+        functions: report
+            .functions
+            .iter()
+            .map(|f| {
+                let (code, unknown) = match &f.code {
+                    crate::model::Code::Found(c) => (
+                        Some(JsonCode {
+                            file: &c.file,
+                            symbol: &c.symbol,
+                            language: &c.language,
+                            line: c.line,
+                            files: &c.files,
+                        }),
+                        None,
+                    ),
+                    crate::model::Code::Unknown(why) => (None, Some(why.as_str())),
+                    crate::model::Code::NotAnalysed => (None, Some("code rules did not run")),
+                };
+                JsonFunction { name: &f.name, manifest: &f.manifest, line: f.line, code, unknown }
             })
             .collect(),
     };

@@ -180,6 +180,16 @@ pub struct BaselineUse {
     pub stale: usize,
 }
 
+/// A function and the code it is linked to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FunctionCode {
+    /// The manifest that defines it, and where.
+    pub manifest: String,
+    pub line: u32,
+    pub name: String,
+    pub code: crate::model::Code,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub findings: Vec<Finding>,
@@ -194,6 +204,9 @@ pub struct Report {
     /// files are reported on.
     pub files: Vec<String>,
     pub baseline: Option<BaselineUse>,
+    /// The functions of the scanned manifests and the code each is linked to (when the code
+    /// stage ran), sorted by manifest and name.
+    pub functions: Vec<FunctionCode>,
     /// Redacts the strings outputs show (knows the secrets the scan found).
     pub redactor: Redactor,
     /// Keys the fingerprints outputs show.
