@@ -134,7 +134,10 @@ fn resolve(m: &Model, fi: usize, base: &mut CodeBase) -> Code {
                 by_file(base, &path, symbol.as_deref(), fam)
             }
             None => {
-                return Code::Unknown(format!("its source file is `{}`, which slsguard cannot resolve", file.display()));
+                return Code::Unknown(format!(
+                    "its source file is `{}`, which slsguard cannot resolve",
+                    file.display()
+                ));
             }
         }
     } else {
@@ -503,8 +506,12 @@ fn inline_code(f: &Function, inline: &Val, manifest: &str, fam: Option<Family>, 
         Language::Python => python::lower(manifest, src.as_bytes()),
         _ => js::lower(manifest, lang, src.as_bytes()),
     };
-    // The value's span starts at its first line (a block scalar's content).
-    let offset = loc.span.start.line.saturating_sub(1);
+    // A block scalar's span starts at its indicator (`ZipFile: |`); its content on the next line.
+    let offset = if loc.span.end.line > loc.span.start.line {
+        loc.span.start.line
+    } else {
+        loc.span.start.line.saturating_sub(1)
+    };
     super::ir::shift_lines(&mut facts, offset);
     // Literal byte ranges are relative to the value, not the manifest: drop them.
     super::ir::forget_byte_ranges(&mut facts);
