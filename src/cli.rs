@@ -53,7 +53,8 @@ pub struct ScanArgs {
     pub output: Vec<PathBuf>,
 
     /// Exit with 1 when a finding is at or above this severity (`none`: never) [default: the
-    /// config file's `fail_on`, else low]
+    /// config file's `fail_on`, else medium: secrets, over-broad permissions and public routes
+    /// fail; low findings are reported only]
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
 

@@ -127,7 +127,7 @@ fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
             return Ok(EXIT_ERROR);
         }
     }
-    let fail_on = args.fail_on.or(config.as_ref().and_then(|c| c.fail_on)).unwrap_or(FailOn::Low);
+    let fail_on = args.fail_on.or(config.as_ref().and_then(|c| c.fail_on)).unwrap_or(FailOn::Medium);
     Ok(if report.fails(fail_on.threshold()) { EXIT_FINDINGS } else { 0 })
 }
 
