@@ -334,9 +334,20 @@ impl Scanner {
         let report = |out: &mut FileOutcome, line: u32, column: u32, message: String| {
             out.notifications.push(Notification::at(Level::Warning, "parse-error", path, line, column, &message));
         };
-        let Ok(text) = std::str::from_utf8(text) else {
-            report(out, 1, 1, format!("not valid UTF-8; read as text for secrets only, not as {kind}"));
-            return None;
+        let text = match std::str::from_utf8(text) {
+            Ok(t) => t,
+            Err(e) => {
+                let at = e.valid_up_to();
+                let pos = LineIndex::new(text).position(text, at);
+                let byte = text.get(at).map_or(String::new(), |b| format!(" (byte 0x{b:02X})"));
+                report(
+                    out,
+                    pos.line,
+                    pos.column,
+                    format!("not valid UTF-8{byte}; read as text for secrets only, not as {kind}"),
+                );
+                return None;
+            }
         };
         let parsed = match kind {
             "YAML" => {
@@ -384,16 +395,7 @@ impl Scanner {
         let mut out = FileOutcome::default();
         match input {
             Input::Memory { content, .. } => {
-                if is_binary(content) {
-                    out.notifications.push(Notification::skipped(
-                        Level::Note,
-                        "binary",
-                        display,
-                        "binary file skipped",
-                    ));
-                } else {
-                    self.scan_bytes(display, content, &mut out);
-                }
+                self.decode_and_scan(display, content, &mut out);
                 out
             }
             Input::Disk(f) => READ_BUFFER.with(|cell| {
@@ -414,7 +416,7 @@ impl Scanner {
         match read_file(path, self.max_file_size, buf) {
             Ok(FileRead::Text) => {}
             Ok(FileRead::Binary) => {
-                out.notifications.push(Notification::skipped(Level::Note, "binary", display, "binary file skipped"));
+                out.notifications.push(binary_skipped(display));
                 return;
             }
             Ok(FileRead::TooLarge(size)) => {
@@ -436,15 +438,42 @@ impl Scanner {
                 return;
             }
         }
-        self.scan_bytes(display, buf, out);
+        self.decode_and_scan(display, buf, out);
+    }
+
+    /// Text in any encoding slsguard reads (UTF-8, with or without a BOM; UTF-16 and UTF-32
+    /// with a BOM) is scanned as UTF-8; binary content is reported and skipped.
+    fn decode_and_scan(&self, display: &str, bytes: &[u8], out: &mut FileOutcome) {
+        match decode(bytes) {
+            Some(text) => {
+                self.scan_bytes(display, &text, out);
+                if out.scanned {
+                    out.bytes = bytes.len() as u64;
+                }
+            }
+            None => out.notifications.push(binary_skipped(display)),
+        }
     }
 
     /// Secrets and manifests of one file's text.
     fn scan_bytes(&self, display: &str, bytes: &[u8], out: &mut FileOutcome) {
+        let hits = prefer_specific(&self.secrets, self.secrets.scan(display, bytes));
+        // A report of slsguard's own holds no full secret; if this one holds one, it is not
+        // a genuine report and is scanned like any file.
+        if hits.is_empty() {
+            if let Some(kind) = crate::report::recognize::own_report(bytes) {
+                out.notifications.push(Notification::skipped(
+                    Level::Note,
+                    "slsguard-report",
+                    display,
+                    &format!("slsguard's own {kind}: not scanned"),
+                ));
+                return;
+            }
+        }
         out.scanned = true;
         out.bytes = bytes.len() as u64;
         out.directives = crate::suppress::directives(display, bytes);
-        let hits = prefer_specific(&self.secrets, self.secrets.scan(display, bytes));
         out.secrets.extend(hits.iter().map(|h| String::from_utf8_lossy(&bytes[h.secret.clone()]).into_owned()));
         if let Some(content) = self.load_manifest(display, bytes, out) {
             let mut ranges: Vec<std::ops::Range<usize>> = hits.iter().map(|h| h.secret.clone()).collect();
@@ -603,7 +632,7 @@ fn read_file(path: &std::path::Path, max: u64, buf: &mut Vec<u8>) -> std::io::Re
     buf.reserve(size as usize + 1);
     // Sniff first: most of a binary file need not be read at all.
     (&mut f).take(BINARY_SNIFF as u64).read_to_end(buf)?;
-    if is_binary(buf) {
+    if bom(buf).is_none() && is_binary(buf) {
         return Ok(FileRead::Binary);
     }
     // `take` guards against a file that grew since its size was read.
@@ -621,8 +650,122 @@ fn is_manifest_name(path: &str) -> bool {
     matches!(ext.as_str(), "yml" | "yaml" | "json" | "template" | "tf")
 }
 
+/// A text encoding announced by a byte-order mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bom {
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+    Utf32Le,
+    Utf32Be,
+}
+
+fn bom(bytes: &[u8]) -> Option<Bom> {
+    // UTF-32LE's mark starts with UTF-16LE's: test it first.
+    match bytes {
+        [0xFF, 0xFE, 0, 0, ..] => Some(Bom::Utf32Le),
+        [0, 0, 0xFE, 0xFF, ..] => Some(Bom::Utf32Be),
+        [0xEF, 0xBB, 0xBF, ..] => Some(Bom::Utf8),
+        [0xFF, 0xFE, ..] => Some(Bom::Utf16Le),
+        [0xFE, 0xFF, ..] => Some(Bom::Utf16Be),
+        _ => None,
+    }
+}
+
+/// The text of a file as UTF-8, or `None` when it is binary. A byte-order mark is dropped
+/// (editors do not count it as a column) and UTF-16/32 are decoded, so lines and columns
+/// (counted in code points) are those of the file as written; unpaired surrogates and
+/// truncated units become U+FFFD.
+pub fn decode(bytes: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
+    use std::borrow::Cow;
+    let units = |width: usize, skip: usize, read: fn(&[u8]) -> u32| -> Vec<u32> {
+        bytes[skip..].chunks(width).map(|c| if c.len() == width { read(c) } else { 0xFFFD }).collect()
+    };
+    let text: String = match bom(bytes) {
+        Some(Bom::Utf8) => return Some(Cow::Borrowed(&bytes[3..])),
+        Some(Bom::Utf16Le) => char::decode_utf16(
+            units(2, 2, |c| u32::from(u16::from_le_bytes([c[0], c[1]]))).into_iter().map(|u| u as u16),
+        )
+        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect(),
+        Some(Bom::Utf16Be) => char::decode_utf16(
+            units(2, 2, |c| u32::from(u16::from_be_bytes([c[0], c[1]]))).into_iter().map(|u| u as u16),
+        )
+        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect(),
+        Some(Bom::Utf32Le) => units(4, 4, |c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .into_iter()
+            .map(|u| char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+        Some(Bom::Utf32Be) => units(4, 4, |c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+            .into_iter()
+            .map(|u| char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+        None if is_binary(bytes) => return None,
+        None => return Some(Cow::Borrowed(bytes)),
+    };
+    Some(Cow::Owned(text.into_bytes()))
+}
+
+/// Binary or text, from the first [`BINARY_SNIFF`] bytes (docs/security.md, "What is
+/// scanned"). A stray NUL does not make a file binary (an editor or a bad merge leaves one in a
+/// manifest): it is binary when more than 4 bytes and more than one in 64 are NUL, or when
+/// other control characters (not tab, LF, VT, FF, CR or ESC) are more than one byte in 10, or
+/// more than one in 50 in content that is not valid UTF-8 — executables and compressed data
+/// are, text in any 8-bit encoding is not.
 fn is_binary(bytes: &[u8]) -> bool {
-    memchr::memchr(0, &bytes[..bytes.len().min(BINARY_SNIFF)]).is_some()
+    let head = &bytes[..bytes.len().min(BINARY_SNIFF)];
+    let nul = memchr::memchr_iter(0, head).count();
+    let control = head
+        .iter()
+        .filter(|&&b| b != 0 && b < 0x20 && !matches!(b, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | 0x1B))
+        .count();
+    // A character cut by the end of the sniffed bytes is not invalid.
+    let invalid_utf8 = std::str::from_utf8(head).is_err_and(|e| e.error_len().is_some());
+    (nul > 4 && nul * 64 > head.len()) || control * 10 > head.len() || (invalid_utf8 && control * 50 > head.len())
+}
+
+/// Names of files that hold deployment manifests or configuration (and so, often, secrets):
+/// skipping one is worth a warning.
+pub fn looks_like_config(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    matches!(
+        ext,
+        "yml"
+            | "yaml"
+            | "json"
+            | "template"
+            | "tf"
+            | "tfvars"
+            | "hcl"
+            | "env"
+            | "ini"
+            | "toml"
+            | "cfg"
+            | "conf"
+            | "config"
+            | "properties"
+            | "xml"
+            | "plist"
+            | "pem"
+            | "key"
+    ) || name.starts_with(".env")
+        || matches!(name.as_str(), "dockerfile" | ".npmrc" | ".pypirc" | ".netrc" | "credentials" | ".dockercfg")
+}
+
+/// The notification for a binary file: routine, unless its name says it should be text.
+fn binary_skipped(display: &str) -> Notification {
+    if looks_like_config(display) {
+        Notification::skipped(
+            Level::Warning,
+            "binary",
+            display,
+            "skipped as binary, yet its name says manifest or configuration: it holds NUL bytes or control characters in its first 8 KiB and no byte-order mark (save it as UTF-8 or UTF-16 with a BOM)",
+        )
+    } else {
+        Notification::skipped(Level::Note, "binary", display, "binary file skipped")
+    }
 }
 
 /// A parsed source file, with its text and secrets for snippets.
@@ -793,6 +936,49 @@ mod tests {
         let text = b"\xff x=Pa5sw0rd;ljokZytC1u y=Pa5sw0rd;ljokZytC1u";
         let s = snippet(text, 0..text.len(), &[4..12]);
         assert_eq!(s, "\u{fffd} x=Pa… y=Pa…");
+    }
+
+    #[test]
+    fn encodings_with_a_bom_are_decoded() {
+        let text = "service: s\nkey: é\n";
+        let utf16le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let utf16be: Vec<u8> = [0xFE, 0xFF].into_iter().chain(text.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        let utf32le: Vec<u8> =
+            [0xFF, 0xFE, 0, 0].into_iter().chain(text.chars().flat_map(|c| (c as u32).to_le_bytes())).collect();
+        let utf8bom: Vec<u8> = [0xEF, 0xBB, 0xBF].into_iter().chain(text.bytes()).collect();
+        for bytes in [&utf16le, &utf16be, &utf32le, &utf8bom] {
+            assert_eq!(decode(bytes).as_deref(), Some(text.as_bytes()));
+        }
+        // An odd trailing byte and an unpaired surrogate become U+FFFD, not an error.
+        assert_eq!(decode(&[0xFF, 0xFE, b'a', 0, 0x00, 0xD8, b'b']).as_deref(), Some("a\u{fffd}\u{fffd}".as_bytes()));
+    }
+
+    #[test]
+    fn a_few_nuls_do_not_make_a_file_binary() {
+        let mut text = b"service: s\nprovider:\n  name: aws\n".repeat(20);
+        text[5] = 0;
+        text[200] = 0;
+        assert!(!is_binary(&text));
+        assert!(decode(&text).is_some());
+        // Executables and compressed data are binary.
+        let elf: Vec<u8> = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".iter().copied().cycle().take(4096).collect();
+        assert!(is_binary(&elf));
+        let noise: Vec<u8> = (0u32..4096).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        assert!(is_binary(&noise));
+        // A short file with a handful of NULs is still text.
+        assert!(!is_binary(b"a\0b\0c\0"));
+    }
+
+    #[test]
+    fn manifest_names_are_recognised() {
+        for n in
+            ["serverless.yml", "a/b/template.json", ".env", ".env.production", "main.tf", "Dockerfile", "x.properties"]
+        {
+            assert!(looks_like_config(n), "{n}");
+        }
+        for n in ["logo.png", "a.js", "README"] {
+            assert!(!looks_like_config(n), "{n}");
+        }
     }
 
     #[test]

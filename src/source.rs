@@ -1,5 +1,7 @@
 //! Positions in source text: 1-based lines and columns (columns count Unicode code points, the
 //! unit SARIF calls `unicodeCodePoints`), and the line index that maps byte offsets to them.
+//! Lines end at LF, CRLF or a lone CR, as in SARIF, YAML and editors: a file saved with old Mac
+//! line endings gets the same line numbers from every stage.
 
 use serde::Serialize;
 
@@ -44,7 +46,12 @@ impl LineIndex {
     pub fn new(text: &[u8]) -> Self {
         let mut starts = Vec::with_capacity(text.len() / 32 + 1);
         starts.push(0);
-        starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
+        for i in memchr::memchr2_iter(b'\n', b'\r', text) {
+            // The CR of a CRLF is not a line end of its own: the LF is.
+            if text[i] == b'\n' || text.get(i + 1) != Some(&b'\n') {
+                starts.push(i + 1);
+            }
+        }
         Self { starts }
     }
 
@@ -59,7 +66,8 @@ impl LineIndex {
         let start = self.starts.get(i).copied().unwrap_or(text.len()).min(text.len());
         let mut end = self.starts.get(i + 1).map_or(text.len(), |s| s.saturating_sub(1));
         end = end.clamp(start, text.len());
-        if end > start && text[end - 1] == b'\r' {
+        // Without its terminator: LF, CRLF, or CR (`end` is at the LF or the lone CR).
+        if end > start && text.get(end) == Some(&b'\n') && text[end - 1] == b'\r' {
             end -= 1;
         }
         start..end
@@ -103,5 +111,23 @@ mod tests {
         assert_eq!(&text[idx.line_range(text, 2)], "éx = 1".as_bytes());
         assert_eq!(&text[idx.line_range(text, 3)], b"last");
         assert_eq!(idx.line_range(text, 9), text.len()..text.len());
+    }
+
+    #[test]
+    fn lone_cr_ends_a_line_and_crlf_is_one_end() {
+        for text in ["a: 1\rbb: 2\rccc: 3", "a: 1\r\nbb: 2\r\nccc: 3", "a: 1\nbb: 2\nccc: 3", "a: 1\rbb: 2\r\nccc: 3"] {
+            let t = text.as_bytes();
+            let idx = LineIndex::new(t);
+            assert_eq!(idx.line_count(), 3, "{text:?}");
+            assert_eq!(&t[idx.line_range(t, 1)], b"a: 1", "{text:?}");
+            assert_eq!(&t[idx.line_range(t, 2)], b"bb: 2", "{text:?}");
+            assert_eq!(&t[idx.line_range(t, 3)], b"ccc: 3", "{text:?}");
+            let c = text.find('c').unwrap_or(0);
+            assert_eq!(idx.position(t, c), Position::new(3, 1), "{text:?}");
+            assert_eq!(idx.position(t, c + 2), Position::new(3, 3), "{text:?}");
+        }
+        // A trailing terminator ends the last line; a trailing lone CR too.
+        let t = b"x\r";
+        assert_eq!(&t[LineIndex::new(t).line_range(t, 1)], b"x");
     }
 }

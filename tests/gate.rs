@@ -688,3 +688,187 @@ fn a_hostile_git_config_runs_nothing_and_the_index_is_never_written() {
         .output();
     assert!(!ran(markers.path()).is_empty(), "the hostile config did not arm");
 }
+
+/// A small serverless.yml with a secret (line 7) and a wildcard statement (line 11).
+fn manifest(key: &str) -> String {
+    format!(
+        "service: s\nprovider:\n  name: aws\n  runtime: nodejs20.x\n  region: eu-west-1\n  environment:\n    KEY_ID: {key}\n  iam:\n    role:\n      statements:\n        - Effect: Allow\n          Action: \"*\"\n          Resource: \"*\"\nfunctions:\n  a:\n    handler: a.handler\n"
+    )
+}
+
+/// Findings as `path:line:col rule` and their snippets.
+fn positions(doc: &serde_json::Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}:{} {} | {}",
+                f["path"].as_str().unwrap_or(""),
+                f["start_line"],
+                f["start_column"],
+                f["rule_id"].as_str().unwrap_or(""),
+                f["snippet"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_text_encoding_and_line_ending_gives_the_same_findings_at_the_same_places() {
+    let repo = Repo::new();
+    let text = manifest(KEY_A);
+    repo.write("lf/serverless.yml", &text);
+    let bytes = |d: &str, b: Vec<u8>| {
+        std::fs::create_dir_all(repo.path().join(d)).expect("dir");
+        std::fs::write(repo.path().join(d).join("serverless.yml"), b).expect("write");
+    };
+    bytes("utf16le", [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect());
+    bytes("utf16be", [0xFE, 0xFF].into_iter().chain(text.encode_utf16().flat_map(u16::to_be_bytes)).collect());
+    bytes("utf8bom", [0xEF, 0xBB, 0xBF].into_iter().chain(text.bytes()).collect());
+    bytes("crlf", text.replace('\n', "\r\n").into_bytes());
+    bytes("cr", text.replace('\n', "\r").into_bytes());
+    // A stray NUL in a comment does not make the manifest binary.
+    bytes("nul", format!("# saved by a broken editor \0\n{text}").into_bytes());
+    let doc = json(&repo.slsguard(&["scan", "--format", "json"]));
+    let all = positions(&doc);
+    let of = |dir: &str| -> Vec<String> {
+        all.iter().filter_map(|p| p.strip_prefix(&format!("{dir}/serverless.yml:"))).map(str::to_string).collect()
+    };
+    let expected = of("lf");
+    assert!(expected.iter().any(|p| p.starts_with("7:13 secret-aws-access-key-id | KEY_ID: AKIA…")), "{expected:?}");
+    assert!(expected.iter().any(|p| p.starts_with("11:11 iam-wildcard-action")), "{expected:?}");
+    for dir in ["utf16le", "utf16be", "utf8bom", "crlf", "cr"] {
+        assert_eq!(of(dir), expected, "{dir}");
+    }
+    // The file with a NUL is text: its secret is found. YAML allows no NUL, so the manifest
+    // does not parse: that is reported where the NUL is, not skipped silently.
+    assert_eq!(of("nul"), ["8:13 secret-aws-access-key-id | KEY_ID: AKIA…"]);
+    let errors: Vec<String> = doc["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}:{}:{}",
+                e["reason"].as_str().unwrap_or(""),
+                e["path"].as_str().unwrap_or(""),
+                e["line"],
+                e["column"]
+            )
+        })
+        .collect();
+    assert_eq!(errors, ["parse-error nul/serverless.yml:1:28"]);
+    assert_eq!(doc["summary"]["files_skipped"], 0, "{:#}", doc["skipped"]);
+}
+
+#[test]
+fn invalid_utf8_is_reported_at_the_offending_byte() {
+    let repo = Repo::new();
+    let mut bytes = manifest(KEY_A).into_bytes();
+    // Line 4, column 12: `runtime: no` + 0xFF.
+    let at = "service: s\nprovider:\n  name: aws\n  runtime: no".len();
+    bytes.insert(at, 0xFF);
+    std::fs::write(repo.path().join("serverless.yml"), bytes).expect("write");
+    let doc = json(&repo.slsguard(&["scan", "--format", "json"]));
+    let err = &doc["errors"][0];
+    assert_eq!(
+        (err["reason"].as_str(), err["line"].as_u64(), err["column"].as_u64()),
+        (Some("parse-error"), Some(4), Some(14)),
+        "{err:#}"
+    );
+    assert!(err["message"].as_str().unwrap_or("").contains("byte 0xFF"), "{err:#}");
+}
+
+#[test]
+fn a_skipped_file_named_like_a_manifest_is_a_warning_in_every_format() {
+    let repo = Repo::new();
+    let mut binary = vec![0u8; 64];
+    binary.extend_from_slice(manifest(KEY_A).as_bytes());
+    std::fs::write(repo.path().join("serverless.yml"), &binary).expect("write");
+    std::fs::write(repo.path().join("logo.png"), &binary).expect("write");
+    let text = repo.slsguard(&["scan"]).stdout;
+    assert!(text.contains("warning: serverless.yml: skipped as binary, yet its name says manifest"), "{text}");
+    assert!(!text.contains("logo.png"), "a binary image is routine:\n{text}");
+    let gh = repo.slsguard(&["scan", "--format", "github"]).stdout;
+    assert!(gh.contains("::warning file=serverless.yml,title=slsguard binary::skipped as binary"), "{gh}");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&repo.slsguard(&["scan", "--format", "sarif"]).stdout).expect("SARIF is JSON");
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"].as_array().expect("notifications");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n["level"] == "warning"
+                && n["message"]["text"].as_str().unwrap_or("").contains("skipped as binary")),
+        "{notes:#?}"
+    );
+    let doc = json(&repo.slsguard(&["scan", "--format", "json"]));
+    let skipped: Vec<&str> =
+        doc["skipped"].as_array().expect("skipped").iter().filter_map(|s| s["path"].as_str()).collect();
+    assert_eq!(skipped, ["logo.png", "serverless.yml"]);
+}
+
+/// Issue 12: scan a tree, write every report format into it, scan again: nothing new, and the
+/// reports are listed as skipped.
+#[test]
+fn reports_written_into_the_tree_are_not_scanned_again() {
+    let repo = Repo::new();
+    repo.write("serverless.yml", &manifest(KEY_A));
+    repo.write(
+        "config/db.env",
+        "DATABASE_URL=postgresql://reporter:Vq8rT3mXk9LpZ2wN@orders-db.example.internal:5432/orders\nAPP_PASSWORD=Pa5sw0rd;ljokZytC1u\n",
+    );
+    repo.commit("app");
+    let first = json(&repo.slsguard(&["scan", "--format", "json"]));
+    std::fs::create_dir_all(repo.path().join("reports")).expect("reports dir");
+    let run = repo.slsguard(&[
+        "scan",
+        "--format",
+        "text",
+        "-o",
+        "reports/slsguard.txt",
+        "--format",
+        "json",
+        "-o",
+        "reports/slsguard.json",
+        "--format",
+        "sarif",
+        "-o",
+        "slsguard.sarif",
+        "--format",
+        "github",
+        "-o",
+        "reports/annotations.log",
+        "--write-baseline",
+        ".slsguard-baseline.json",
+    ]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    // Renamed, so they are recognised by content, not by name.
+    std::fs::rename(repo.path().join("slsguard.sarif"), repo.path().join("upload.json")).expect("rename");
+    let second = json(&repo.slsguard(&["scan", "--format", "json", "--no-suppress"]));
+    assert_eq!(positions(&second), positions(&first));
+    let mut skipped: Vec<(String, String)> = second["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .map(|s| (s["path"].as_str().unwrap_or("").to_string(), s["reason"].as_str().unwrap_or("").to_string()))
+        .collect();
+    skipped.sort();
+    let report = |p: &str| (p.to_string(), "slsguard-report".to_string());
+    assert_eq!(
+        skipped,
+        [
+            report(".slsguard-baseline.json"),
+            report("reports/annotations.log"),
+            report("reports/slsguard.json"),
+            report("reports/slsguard.txt"),
+            report("upload.json")
+        ]
+    );
+    // A "report" that holds a full secret is not one of ours: it is scanned.
+    let text = std::fs::read_to_string(repo.path().join("reports/slsguard.txt")).expect("text report");
+    repo.write("reports/slsguard.txt", &format!("    leaked {KEY_B}\n{text}"));
+    let third = json(&repo.slsguard(&["scan", "--format", "json", "--no-suppress"]));
+    assert!(finding_paths(&third).contains(&"reports/slsguard.txt".to_string()), "{:#}", third["findings"]);
+}

@@ -43,7 +43,8 @@ impl JsonParser<'_> {
     fn bump(&mut self) {
         if let Some(&c) = self.b.get(self.i) {
             self.i += 1;
-            if c == b'\n' {
+            // Lines end at LF, CRLF or a lone CR, as in `source::LineIndex`.
+            if c == b'\n' || (c == b'\r' && self.b.get(self.i) != Some(&b'\n')) {
                 self.line += 1;
                 self.col = 1;
             } else if c & 0xC0 != 0x80 {

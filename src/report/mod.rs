@@ -7,6 +7,7 @@
 
 pub mod github;
 pub mod json;
+pub mod recognize;
 pub mod sarif;
 pub mod text;
 
