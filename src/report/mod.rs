@@ -242,7 +242,8 @@ impl Report {
         r
     }
 
-    /// Calls `f` on every string of the report that an output can show.
+    /// Calls `f` on every string of the report that an output can show. A field added to the
+    /// report (or to what it holds) that an output prints must be added here.
     fn for_each_string(&mut self, mut f: impl FnMut(&mut String)) {
         fn finding(x: &mut Finding, f: &mut impl FnMut(&mut String)) {
             f(&mut x.message);
@@ -269,6 +270,19 @@ impl Report {
         }
         if let Some(b) = &mut self.baseline {
             f(&mut b.file);
+        }
+        for func in &mut self.functions {
+            f(&mut func.manifest);
+            f(&mut func.name);
+            match &mut func.code {
+                crate::model::Code::Found(c) => {
+                    f(&mut c.file);
+                    f(&mut c.symbol);
+                    c.files.iter_mut().for_each(&mut f);
+                }
+                crate::model::Code::Unknown(why) => f(why),
+                crate::model::Code::NotAnalysed => {}
+            }
         }
     }
 
