@@ -73,30 +73,64 @@ impl RuleSet {
         Self::load(true, &[])
     }
 
-    /// Built-in rules (if `builtin`) plus every rule file under each of `dirs` (a directory is
-    /// searched recursively for `.yml`/`.yaml`; a file is loaded as is).
+    /// Built-in rules (if `builtin`) plus every rule file under each of `dirs`: the one loader
+    /// of custom rules, for `scan --rules`, the configuration's `rule_dirs`, `rules`, `explain`
+    /// and `rules test` alike. A directory is searched recursively for `.yml`/`.yaml` files,
+    /// following symbolic links (to files and, once each, to directories); a file is loaded as
+    /// is. A path given twice (or a file inside a directory also given) is loaded once. A
+    /// directory without rule files, a broken link and an id defined twice — a custom rule
+    /// reusing a built-in id included, whether or not built-in rules are loaded — are errors.
     pub fn load(builtin: bool, dirs: &[PathBuf]) -> Result<RuleSet, RuleError> {
         let mut rules = Vec::new();
-        if builtin {
-            for (rel, text) in EMBEDDED_RULES {
-                rules.push(parse_rule(&format!("rules/{rel}"), text, true)?);
+        // Built-in ids are always checked: a custom rule that `rules test` accepts must load in
+        // `scan` too.
+        let mut builtin_origin: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        for (rel, text) in EMBEDDED_RULES {
+            let origin = format!("rules/{rel}");
+            if builtin {
+                rules.push(parse_rule(&origin, text, true)?);
+            } else if let Some(stem) = Path::new(rel).file_stem().and_then(|s| s.to_str()) {
+                // A built-in rule's id is its file name (checked when they load).
+                builtin_origin.insert(stem.to_string(), origin);
             }
         }
+        let mut seen = std::collections::HashSet::new();
         for dir in dirs {
-            for path in rule_files(dir)? {
+            let files = rule_files(dir)?;
+            if files.is_empty() {
+                return Err(RuleError::Io {
+                    path: dir.display().to_string(),
+                    message: "no rule files (*.yml, *.yaml) here".into(),
+                });
+            }
+            for path in files {
+                // The same file reached twice (a directory given twice, or through a link).
+                let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+                if !seen.insert(key) {
+                    continue;
+                }
                 let display = path.display().to_string();
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| RuleError::Io { path: display.clone(), message: e.to_string() })?;
-                rules.push(parse_rule(&display, &text, false)?);
+                let rule = parse_rule(&display, &text, false)?;
+                if let Some(first) = builtin_origin.get(&rule.spec.id) {
+                    return Err(RuleError::Duplicate {
+                        id: rule.spec.id.clone(),
+                        first: format!("{first} (built in)"),
+                        second: display,
+                    });
+                }
+                rules.push(rule);
             }
         }
         rules.sort_by(|a, b| a.spec.id.cmp(&b.spec.id));
         for pair in rules.windows(2) {
             if pair[0].spec.id == pair[1].spec.id {
+                let origin = |r: &Rule| if r.builtin { format!("{} (built in)", r.origin) } else { r.origin.clone() };
                 return Err(RuleError::Duplicate {
                     id: pair[0].spec.id.clone(),
-                    first: pair[0].origin.clone(),
-                    second: pair[1].origin.clone(),
+                    first: origin(&pair[0]),
+                    second: origin(&pair[1]),
                 });
             }
         }
@@ -169,23 +203,41 @@ pub fn id_matches(pattern: &str, id: &str) -> bool {
     true
 }
 
+/// The rule files of `dir` (itself, when it is a file), sorted.
 fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, RuleError> {
-    let meta = std::fs::metadata(dir)
-        .map_err(|e| RuleError::Io { path: dir.display().to_string(), message: e.to_string() })?;
+    let io = |p: &Path, e: std::io::Error| RuleError::Io { path: p.display().to_string(), message: e.to_string() };
+    let meta = std::fs::metadata(dir).map_err(|e| io(dir, e))?;
     if meta.is_file() {
         return Ok(vec![dir.to_path_buf()]);
     }
+    let is_rule = |p: &Path| matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml"));
     let mut out = Vec::new();
+    // Directories already walked (by their real path): a link back up cannot loop.
+    let mut walked = std::collections::HashSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d)
-            .map_err(|e| RuleError::Io { path: d.display().to_string(), message: e.to_string() })?;
-        for entry in entries.flatten() {
-            let p = entry.path();
-            let Ok(ft) = entry.file_type() else { continue };
-            if ft.is_dir() {
+        if !walked.insert(std::fs::canonicalize(&d).map_err(|e| io(&d, e))?) {
+            continue;
+        }
+        for entry in std::fs::read_dir(&d).map_err(|e| io(&d, e))? {
+            let p = entry.map_err(|e| io(&d, e))?.path();
+            // Links are followed: a rule directory assembled from links is still one.
+            let meta = match std::fs::metadata(&p) {
+                Ok(m) => m,
+                Err(_) if std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink()) => {
+                    if is_rule(&p) {
+                        return Err(RuleError::Io {
+                            path: p.display().to_string(),
+                            message: "a broken symbolic link".into(),
+                        });
+                    }
+                    continue;
+                }
+                Err(e) => return Err(io(&p, e)),
+            };
+            if meta.is_dir() {
                 stack.push(p);
-            } else if ft.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
+            } else if meta.is_file() && is_rule(&p) {
                 out.push(p);
             }
         }
@@ -312,6 +364,69 @@ mod tests {
     fn builtin_rules_load() {
         let rules = RuleSet::builtin().expect("built-in rules are valid");
         assert!(!rules.is_empty());
+    }
+
+    /// A valid custom rule file named `id`.
+    fn custom(id: &str) -> String {
+        format!(
+            "id: {id}\ntitle: T\nseverity: high\ndescription: d\nremediation: r\nmatcher:\n  secret:\n    keywords: [tok]\n    regex: 'tok=([a-z0-9]{{12}})'\nexamples:\n  fire: ['tok=a1b2c3d4e5f6']\n  no_fire: ['x']\n"
+        )
+    }
+
+    /// Both loaders in one: what `scan --rules` loads (with the built-ins) and what
+    /// `rules test` loads (without) must agree, error for error.
+    fn both(dirs: &[PathBuf]) -> [Result<Vec<String>, String>; 2] {
+        [true, false].map(|b| {
+            RuleSet::load(b, dirs)
+                .map(|r| r.rules().iter().filter(|r| !r.builtin).map(|r| r.id().to_string()).collect())
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn one_loader_for_custom_rules() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let d = tmp.path();
+        let write = |p: &str, t: &str| {
+            let p = d.join(p);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("dirs");
+            std::fs::write(p, t).expect("write");
+        };
+        write("shared/secret-linked.yml", &custom("secret-linked"));
+        write("rules/secret-own.yml", &custom("secret-own"));
+        std::os::unix::fs::symlink(d.join("shared/secret-linked.yml"), d.join("rules/secret-linked.yml")).expect("link");
+        std::os::unix::fs::symlink(d.join("shared"), d.join("rules/more")).expect("link a directory");
+        std::os::unix::fs::symlink(d.join("rules"), d.join("rules/loop")).expect("link back up");
+        let rules = d.join("rules");
+        let ok = || Ok(vec!["secret-linked".to_string(), "secret-own".to_string()]);
+        // Symlinked files and directories are followed; a link back up does not loop.
+        assert_eq!(both(std::slice::from_ref(&rules)), [ok(), ok()]);
+        // The same directory twice, or a file inside it too, loads each rule once.
+        assert_eq!(both(&[rules.clone(), rules.clone(), rules.join("secret-own.yml")]), [ok(), ok()]);
+        // An empty directory is an error for both.
+        std::fs::create_dir_all(d.join("empty")).expect("dir");
+        for r in both(&[d.join("empty")]) {
+            assert!(r.as_ref().is_err_and(|e| e.contains("empty: no rule files")), "{r:?}");
+        }
+        // A custom rule reusing a built-in id is an error for both.
+        write("clash/secret-aws-access-key-id.yml", &custom("secret-aws-access-key-id"));
+        for r in both(&[d.join("clash")]) {
+            let e = r.expect_err("a clash");
+            assert!(e.contains("rule id `secret-aws-access-key-id` is defined twice: in rules/secrets/"), "{e}");
+            assert!(e.contains("(built in) and in ") && e.contains("clash/secret-aws-access-key-id.yml"), "{e}");
+        }
+        // Two different files with one id name both files.
+        write("other/secret-own.yml", &custom("secret-own"));
+        for r in both(&[rules.clone(), d.join("other")]) {
+            let e = r.expect_err("a clash");
+            assert!(e.contains("rules/secret-own.yml") && e.contains("other/secret-own.yml"), "{e}");
+        }
+        // A broken link to a rule file is an error, not silence.
+        std::os::unix::fs::symlink(d.join("nowhere.yml"), d.join("rules/secret-gone.yml")).expect("link");
+        for r in both(std::slice::from_ref(&rules)) {
+            assert!(r.as_ref().is_err_and(|e| e.contains("secret-gone.yml: a broken symbolic link")), "{r:?}");
+        }
     }
 
     #[test]
