@@ -395,7 +395,8 @@ mod tests {
         };
         write("shared/secret-linked.yml", &custom("secret-linked"));
         write("rules/secret-own.yml", &custom("secret-own"));
-        std::os::unix::fs::symlink(d.join("shared/secret-linked.yml"), d.join("rules/secret-linked.yml")).expect("link");
+        std::os::unix::fs::symlink(d.join("shared/secret-linked.yml"), d.join("rules/secret-linked.yml"))
+            .expect("link");
         std::os::unix::fs::symlink(d.join("shared"), d.join("rules/more")).expect("link a directory");
         std::os::unix::fs::symlink(d.join("rules"), d.join("rules/loop")).expect("link back up");
         let rules = d.join("rules");
