@@ -14,7 +14,8 @@ use std::path::PathBuf;
         Scans function code and deployment manifests for hardcoded secrets, over-broad permissions \
         and missing authentication, and reports findings as text, JSON or SARIF.\n\n\
         Exit codes: 0 no finding at or above --fail-on; 1 findings at or above it; 2 the tool could \
-        not do its job (bad arguments, unreadable or invalid rule file).",
+        not do its job (bad arguments, unreadable or invalid rule file, a manifest that could not be \
+        read unless --parse-errors warn).",
     propagate_version = true
 )]
 pub struct Cli {
@@ -115,6 +116,13 @@ pub struct ScanArgs {
     /// any other warning but a stale baseline entry
     #[arg(long)]
     pub strict: bool,
+
+    /// What a manifest that cannot be read (a syntax error, a file over a loader's limits) does
+    /// to the exit code: `error` exits with 2, as its IAM and auth were not checked; `warn`
+    /// reports it without failing, for repositories with deliberately broken fixtures [default:
+    /// the config file's `parse_errors`, else error]
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub parse_errors: Option<ParseErrors>,
 
     /// Skip (and report) files larger than this; accepts K, M and G suffixes (KiB, MiB, GiB)
     #[arg(long, value_name = "BYTES", default_value = "10M", value_parser = parse_size)]
@@ -234,6 +242,17 @@ impl FailOn {
             FailOn::Critical => Some(Severity::Critical),
         }
     }
+}
+
+/// What an unreadable manifest does to the exit code (`--parse-errors`, `parse_errors:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParseErrors {
+    /// Exit with 2.
+    #[default]
+    Error,
+    /// Report, and exit as if the file were not there.
+    Warn,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,7 +5,7 @@
 //! A mistake in the file is an error (exit 2) with the file, line and column, and a hint:
 //! a gate that silently ignores a misspelt `disable:` would be worse than one that stops.
 
-use crate::cli::FailOn;
+use crate::cli::{FailOn, ParseErrors};
 use crate::finding::Severity;
 use crate::loader::{self, Node};
 use crate::rules::{RuleSet, id_matches};
@@ -39,10 +39,12 @@ struct Raw {
     fingerprint_key: Option<String>,
     #[serde(default)]
     respect_ignore_files: bool,
+    #[serde(default)]
+    parse_errors: Option<ParseErrors>,
 }
 
 /// The keys of the file, in documentation order.
-pub const KEYS: [&str; 9] = [
+pub const KEYS: [&str; 10] = [
     "enable",
     "disable",
     "severity",
@@ -52,6 +54,7 @@ pub const KEYS: [&str; 9] = [
     "fail_on",
     "fingerprint_key",
     "respect_ignore_files",
+    "parse_errors",
 ];
 
 /// Shortest `fingerprint_key`: it keys the hash that keeps weak secrets from being guessed.
@@ -75,6 +78,7 @@ fn example(key: &str) -> Option<&'static str> {
         "fail_on" => "one of none, low, medium, high, critical, e.g. `fail_on: high`",
         "fingerprint_key" => "a string of at least 16 characters, e.g. the output of `openssl rand -hex 16`",
         "respect_ignore_files" => "true or false, e.g. `respect_ignore_files: true`",
+        "parse_errors" => "error or warn, e.g. `parse_errors: warn`",
         _ => return None,
     })
 }
@@ -104,6 +108,8 @@ pub struct Config {
     pub fingerprint_key: Option<String>,
     /// Honour `.ignore` / `.rgignore` files (`--respect-ignore-files`).
     pub respect_ignore_files: bool,
+    /// `--parse-errors` when the command line does not give one.
+    pub parse_errors: Option<ParseErrors>,
     doc: Node,
 }
 
@@ -214,6 +220,7 @@ impl Config {
             fail_on: raw.fail_on,
             fingerprint_key: raw.fingerprint_key.map(|k| k.trim().to_string()),
             respect_ignore_files: raw.respect_ignore_files,
+            parse_errors: raw.parse_errors,
             doc,
         })
     }

@@ -5,7 +5,8 @@ use anyhow::{Context, Result};
 use clap::{CommandFactory, FromArgMatches};
 use slsguard::baseline::Baseline;
 use slsguard::cli::{
-    Cli, ColorChoice, Command, ExplainArgs, FailOn, Format, ListFormat, ReportTarget, RulesArgs, RulesCommand, ScanArgs,
+    Cli, ColorChoice, Command, ExplainArgs, FailOn, Format, ListFormat, ParseErrors, ReportTarget, RulesArgs,
+    RulesCommand, ScanArgs,
 };
 use slsguard::config::{self, Config};
 use slsguard::rules::{RuleSet, selftest};
@@ -16,6 +17,8 @@ use std::process::ExitCode;
 
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_ERROR: u8 = 2;
+/// The notification kind of a manifest that could not be read (see `--parse-errors`).
+const PARSE_ERROR: &str = "parse-error";
 
 fn main() -> ExitCode {
     // Parsed in two steps: the derive API does not keep the flags' positions, which pair each
@@ -96,6 +99,13 @@ fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
             .or_else(|| config.as_ref().and_then(|c| c.fingerprint_key.clone())),
     };
     let mut report = slsguard::scan(&opts, &rules)?;
+    let parse_errors = args.parse_errors.or(config.as_ref().and_then(|c| c.parse_errors)).unwrap_or_default();
+    if parse_errors == ParseErrors::Error {
+        // A manifest that was not read is a gap in the gate, reported as such in every format.
+        for n in report.notifications.iter_mut().filter(|n| n.kind == PARSE_ERROR) {
+            n.level = report::Level::Error;
+        }
+    }
     suppress::apply(&mut report, &known, !args.no_suppress);
     if let Some(file) = &args.write_baseline {
         let baseline = Baseline::of_report(&report);
@@ -112,6 +122,24 @@ fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
     let shown = report.shown().into_owned();
     for target in &targets {
         write_report(&shown, &rules, target, args.color)?;
+    }
+    if parse_errors == ParseErrors::Error {
+        let mut unread: Vec<&str> =
+            shown.notifications.iter().filter(|n| n.kind == PARSE_ERROR).map(|n| n.path.as_str()).collect();
+        unread.dedup();
+        if !unread.is_empty() {
+            eprintln!(
+                "slsguard: error: {} manifest{} could not be read, so {} IAM and authentication were not checked: {}\n  \
+                 hint: fix {}, or pass `--parse-errors warn` (`parse_errors: warn` in .slsguard.yml) to report \
+                 unreadable manifests without failing",
+                unread.len(),
+                if unread.len() == 1 { "" } else { "s" },
+                if unread.len() == 1 { "its" } else { "their" },
+                report::escape_controls(&unread.join(", ")),
+                if unread.len() == 1 { "it or exclude it" } else { "them or exclude them" },
+            );
+            return Ok(EXIT_ERROR);
+        }
     }
     if args.strict {
         let gaps: Vec<String> = shown
