@@ -177,6 +177,11 @@ pub struct RulesArgs {
     #[arg(long = "rules", value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
 
+    /// List only the rules with this tag, or `provider:NAME` for the secrets a provider issues
+    /// (repeatable: any of them)
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+
     /// Output format of the list
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,

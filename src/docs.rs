@@ -148,6 +148,12 @@ pub fn rule_page(rule: &Rule) -> String {
         s.precision.as_str(),
         s.tags.join(", ")
     );
+    if let Some(p) = &s.provider {
+        let _ = writeln!(md, "Provider: `{p}` (`slsguard rules --tag provider:{p}`)\n");
+    }
+    if let Some(f) = &s.format_source {
+        let _ = writeln!(md, "Format: {}\n", f.trim());
+    }
     md.push_str(&rule_help_markdown(rule));
     match &s.matcher {
         MatcherSpec::Secret(m) => {
@@ -158,9 +164,38 @@ pub fn rule_page(rule: &Rule) -> String {
                 if m.case_sensitive { " (case-sensitive)" } else { "" },
                 m.keywords.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
             );
-            let _ = writeln!(md, "- pattern: `{}`", m.regex.replace('`', "\\`"));
+            match &m.assignment {
+                Some(a) => {
+                    let _ = writeln!(
+                        md,
+                        "- assignment: a key named like `{}` set to `{}`",
+                        a.name.replace('`', "\\`"),
+                        a.value.replace('`', "\\`")
+                    );
+                }
+                None => {
+                    let _ = writeln!(md, "- pattern: `{}`", m.regex.replace('`', "\\`"));
+                }
+            }
             if let Some(e) = m.entropy {
                 let _ = writeln!(md, "- minimum entropy: {e} bits per character");
+            }
+            if let Some(v) = &m.verify {
+                let _ = writeln!(md, "- offline check: {}", crate::secrets::verify::describe(v));
+            }
+            if let Some(p) = &m.pair {
+                let _ = writeln!(
+                    md,
+                    "- {} its {} within {} lines{}",
+                    if p.required { "reported only with" } else { "reported together with" },
+                    p.label,
+                    p.lines,
+                    if p.absorbs.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (which is then not reported again by {})", p.absorbs.join(", "))
+                    }
+                );
             }
             if !m.paths.is_empty() {
                 let _ = writeln!(

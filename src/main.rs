@@ -227,23 +227,25 @@ fn rules(args: RulesArgs) -> Result<u8> {
             Ok(if failures.is_empty() { 0 } else { EXIT_FINDINGS })
         }
         None => {
-            let rules = RuleSet::load(true, &args.dirs)?;
+            let all = RuleSet::load(true, &args.dirs)?;
+            let rules: Vec<&slsguard::rules::Rule> =
+                all.rules().iter().filter(|r| args.tag.is_empty() || args.tag.iter().any(|t| r.has_tag(t))).collect();
             let mut out = io::stdout().lock();
             match args.format {
                 ListFormat::Text => {
-                    let w = rules.rules().iter().map(|r| r.id().len()).max().unwrap_or(0);
-                    for r in rules.rules() {
+                    let w = rules.iter().map(|r| r.id().len()).max().unwrap_or(0);
+                    for r in &rules {
                         writeln!(out, "{:<w$}  {:<8}  {}", r.id(), r.spec.severity.as_str(), r.spec.title)?;
                     }
                 }
                 ListFormat::Json => {
                     let list: Vec<serde_json::Value> = rules
-                        .rules()
                         .iter()
                         .map(|r| {
                             serde_json::json!({
                                 "id": r.id(), "severity": r.spec.severity, "title": r.spec.title,
-                                "tags": r.spec.tags, "builtin": r.builtin, "origin": r.origin,
+                                "tags": r.spec.tags, "precision": r.spec.precision.as_str(),
+                                "provider": r.spec.provider, "builtin": r.builtin, "origin": r.origin,
                             })
                         })
                         .collect();

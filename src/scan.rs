@@ -6,14 +6,14 @@
 use crate::code::matcher::CompiledCode;
 use crate::discover::{self, DiscoverOptions, DiscoveredFile};
 use crate::entities::Context;
-use crate::finding::{self, Finding, FingerprintKey, KeySource, Location, Redactor};
+use crate::finding::{self, Finding, FingerprintKey, KeySource, Location, Redactor, Related};
 use crate::frontend;
 use crate::loader::{self, Node};
 use crate::model::Model;
 use crate::report::{Level, Notification, Report};
 use crate::rules::model_matcher::CompiledModel;
 use crate::rules::{Compiled, Rule, RuleSet};
-use crate::secrets::{SecretEngine, SecretHit};
+use crate::secrets::{Origin, SecretEngine, SecretHit, VendoredDirs};
 use crate::source::LineIndex;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -126,6 +126,13 @@ pub struct Scanner {
     public_routes: Vec<String>,
 }
 
+/// What the scan knows about the whole set of files while it reads each one.
+#[derive(Default)]
+struct ScanContext {
+    /// Third-party directories (installed Python packages), from the file list.
+    vendored: VendoredDirs,
+}
+
 /// A manifest read in the per-file phase.
 struct ManifestFile {
     path: String,
@@ -216,10 +223,11 @@ impl Scanner {
 
     /// Like [`Scanner::scan_inputs`], adding one to `done` per file read (for progress).
     pub fn scan_inputs_counting(&self, inputs: &[Input], done: &AtomicUsize) -> Report {
+        let ctx = ScanContext { vendored: vendored_dirs(inputs) };
         let outcomes: Vec<FileOutcome> = inputs
             .par_iter()
             .map(|i| {
-                let o = self.scan_one(i);
+                let o = self.scan_one(i, &ctx);
                 done.fetch_add(1, Ordering::Relaxed);
                 o
             })
@@ -390,12 +398,12 @@ impl Scanner {
         }
     }
 
-    fn scan_one(&self, input: &Input) -> FileOutcome {
+    fn scan_one(&self, input: &Input, ctx: &ScanContext) -> FileOutcome {
         let display = input.display();
         let mut out = FileOutcome::default();
         match input {
             Input::Memory { content, .. } => {
-                self.decode_and_scan(display, content, &mut out);
+                self.decode_and_scan(display, content, ctx, &mut out);
                 out
             }
             Input::Disk(f) => READ_BUFFER.with(|cell| {
@@ -403,7 +411,7 @@ impl Scanner {
                 // zeroing on every large file.
                 let mut buf = cell.borrow_mut();
                 buf.clear();
-                self.read_and_scan(display, &f.path, &mut buf, &mut out);
+                self.read_and_scan(display, &f.path, &mut buf, ctx, &mut out);
                 if buf.capacity() > MAX_KEPT_BUFFER {
                     *buf = Vec::new();
                 }
@@ -412,7 +420,14 @@ impl Scanner {
         }
     }
 
-    fn read_and_scan(&self, display: &str, path: &std::path::Path, buf: &mut Vec<u8>, out: &mut FileOutcome) {
+    fn read_and_scan(
+        &self,
+        display: &str,
+        path: &std::path::Path,
+        buf: &mut Vec<u8>,
+        ctx: &ScanContext,
+        out: &mut FileOutcome,
+    ) {
         match read_file(path, self.max_file_size, buf) {
             Ok(FileRead::Text) => {}
             Ok(FileRead::Binary) => {
@@ -438,15 +453,15 @@ impl Scanner {
                 return;
             }
         }
-        self.decode_and_scan(display, buf, out);
+        self.decode_and_scan(display, buf, ctx, out);
     }
 
     /// Text in any encoding slsguard reads (UTF-8, with or without a BOM; UTF-16 and UTF-32
     /// with a BOM) is scanned as UTF-8; binary content is reported and skipped.
-    fn decode_and_scan(&self, display: &str, bytes: &[u8], out: &mut FileOutcome) {
+    fn decode_and_scan(&self, display: &str, bytes: &[u8], ctx: &ScanContext, out: &mut FileOutcome) {
         match decode(bytes) {
             Some(text) => {
-                self.scan_bytes(display, &text, out);
+                self.scan_bytes(display, &text, ctx, out);
                 if out.scanned {
                     out.bytes = bytes.len() as u64;
                 }
@@ -456,8 +471,9 @@ impl Scanner {
     }
 
     /// Secrets and manifests of one file's text.
-    fn scan_bytes(&self, display: &str, bytes: &[u8], out: &mut FileOutcome) {
-        let hits = prefer_specific(&self.secrets, self.secrets.scan(display, bytes));
+    fn scan_bytes(&self, display: &str, bytes: &[u8], ctx: &ScanContext, out: &mut FileOutcome) {
+        let origin = if self.secrets.is_empty() { Origin::FirstParty } else { ctx.vendored.origin(display, bytes) };
+        let hits = self.secrets.scan_as(display, bytes, origin);
         // A report of slsguard's own holds no full secret; if this one holds one, it is not
         // a genuine report and is scanned like any file.
         if hits.is_empty() {
@@ -474,9 +490,10 @@ impl Scanner {
         out.scanned = true;
         out.bytes = bytes.len() as u64;
         out.directives = crate::suppress::directives(display, bytes);
-        out.secrets.extend(hits.iter().map(|h| String::from_utf8_lossy(&bytes[h.secret.clone()]).into_owned()));
+        // A pair's companion (an access key ID) is redacted like the secret.
+        out.secrets.extend(hits.iter().flat_map(hit_ranges).map(|r| String::from_utf8_lossy(&bytes[r]).into_owned()));
         if let Some(content) = self.load_manifest(display, bytes, out) {
-            let mut ranges: Vec<std::ops::Range<usize>> = hits.iter().map(|h| h.secret.clone()).collect();
+            let mut ranges: Vec<std::ops::Range<usize>> = hits.iter().flat_map(hit_ranges).collect();
             if let Some(extra) = &self.redaction {
                 for h in extra.scan(display, bytes) {
                     out.secrets.push(String::from_utf8_lossy(&bytes[h.secret.clone()]).into_owned());
@@ -524,19 +541,34 @@ impl Scanner {
 
     fn secret_findings(&self, path: &str, text: &[u8], hits: Vec<SecretHit>) -> Vec<Finding> {
         let index = LineIndex::new(text);
-        let ranges: Vec<std::ops::Range<usize>> = hits.iter().map(|h| h.secret.clone()).collect();
+        let ranges: Vec<std::ops::Range<usize>> = hits.iter().flat_map(hit_ranges).collect();
         hits.iter()
             .map(|h| {
                 let rule = self.secrets.rule(h.rule);
                 let secret = String::from_utf8_lossy(&text[h.secret.clone()]);
                 let span = index.span(text, h.secret.start, h.secret.end);
                 let line = index.line_range(text, span.start.line);
+                let mut message = format!("{} `{}`", rule.spec.title, finding::redact(&secret));
+                let mut related = Vec::new();
+                let mut notes: Vec<String> = h.detail.iter().cloned().collect();
+                if let Some((r, label)) = &h.related {
+                    let value = String::from_utf8_lossy(&text[r.clone()]);
+                    let rspan = index.span(text, r.start, r.end);
+                    notes.push(format!("with its {label} `{}` on line {}", finding::redact(&value), rspan.start.line));
+                    related.push(Related {
+                        location: Location { path: path.to_string(), span: rspan },
+                        message: format!("the {label}"),
+                    });
+                }
+                if !notes.is_empty() {
+                    message.push_str(&format!(" ({})", notes.join("; ")));
+                }
                 Finding {
                     rule_id: rule.spec.id.clone(),
                     severity: rule.spec.severity,
-                    message: format!("{} `{}`", rule.spec.title, finding::redact(&secret)),
+                    message,
                     location: Location { path: path.to_string(), span },
-                    related: Vec::new(),
+                    related,
                     snippet: snippet(text, line, &ranges),
                     fingerprint: finding::fingerprint(&rule.spec.id, path, &finding::sha256_hex(secret.as_bytes())),
                 }
@@ -563,14 +595,27 @@ fn function_codes(models: &[Model]) -> Vec<crate::report::FunctionCode> {
     out
 }
 
-/// Where a generic rule and a provider rule report the same secret, only the provider's
-/// finding is kept: it names what the secret is.
-fn prefer_specific(engine: &SecretEngine, hits: Vec<SecretHit>) -> Vec<SecretHit> {
-    let generic = |h: &SecretHit| engine.rule(h.rule).spec.tags.iter().any(|t| t == "generic");
-    let specific: Vec<std::ops::Range<usize>> = hits.iter().filter(|h| !generic(h)).map(|h| h.secret.clone()).collect();
-    hits.into_iter()
-        .filter(|h| !generic(h) || !specific.iter().any(|s| s.start < h.secret.end && h.secret.start < s.end))
-        .collect()
+/// The ranges a hit redacts: the secret, and a pair's companion value.
+fn hit_ranges(h: &SecretHit) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    std::iter::once(h.secret.clone()).chain(h.related.as_ref().map(|(r, _)| r.clone()))
+}
+
+/// The installed Python packages among `inputs` (see `VendoredDirs`): their distributions'
+/// `RECORD` and `top_level.txt` are read here, before the parallel pass.
+fn vendored_dirs(inputs: &[Input]) -> VendoredDirs {
+    let paths: Vec<&str> = inputs.iter().map(Input::display).collect();
+    if !paths.iter().any(|p| p.contains(".dist-info/") || p.contains(".egg-info/")) {
+        return VendoredDirs::default();
+    }
+    let by_path: HashMap<&str, &Input> = inputs.iter().map(|i| (i.display(), i)).collect();
+    VendoredDirs::from_paths(&paths, |p| match by_path.get(p)? {
+        Input::Memory { content, .. } => Some(content.clone()),
+        Input::Disk(f) => {
+            let mut buf = Vec::new();
+            // Metadata files are small; a huge one is not metadata.
+            matches!(read_file(&f.path, 4 << 20, &mut buf), Ok(FileRead::Text)).then_some(buf)
+        }
+    })
 }
 
 /// The line `line` of `text` with every secret on it redacted — where it was found, and every

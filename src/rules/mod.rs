@@ -60,6 +60,14 @@ impl Rule {
     pub fn family(&self) -> &str {
         self.spec.id.split('-').next().unwrap_or("")
     }
+
+    /// `tag` is one of the rule's tags, or `provider:NAME` for its provider.
+    pub fn has_tag(&self, tag: &str) -> bool {
+        match tag.strip_prefix("provider:") {
+            Some(p) => self.spec.provider.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(p)),
+            None => self.spec.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]

@@ -23,6 +23,13 @@ pub struct RuleSpec {
     /// How often a finding is a true positive (SARIF `precision`).
     #[serde(default)]
     pub precision: Precision,
+    /// Who issues the secret (`github`, `stripe`); `rules --tag provider:NAME` selects by it.
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// Where the secret's format is published: a documentation URL, or a short statement of
+    /// the format and who documents it.
+    #[serde(default)]
+    pub format_source: Option<String>,
     pub matcher: MatcherSpec,
     pub examples: Examples,
 }
@@ -51,7 +58,7 @@ impl Precision {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum MatcherSpec {
-    Secret(SecretSpec),
+    Secret(Box<SecretSpec>),
     Model(super::model_matcher::ModelSpec),
     Code(super::code_matcher::CodeSpec),
 }
@@ -66,8 +73,21 @@ pub struct SecretSpec {
     #[serde(default)]
     pub case_sensitive: bool,
     /// The pattern (Rust regex syntax). The secret is capture group `secret_group`, or else the
-    /// first capture group that took part in the match, or else the whole match.
+    /// group named `secret`, or else the first capture group that took part in the match, or
+    /// else the whole match. Either `regex` or `assignment` is given.
+    #[serde(default)]
     pub regex: String,
+    /// A value assigned to a key with a given name (`LINKEDIN_CLIENT_SECRET = "…"`), for
+    /// secrets with no distinctive shape of their own.
+    #[serde(default)]
+    pub assignment: Option<AssignmentSpec>,
+    /// An offline check of the candidate's structure (checksum, decoded payload).
+    #[serde(default)]
+    pub verify: Option<crate::secrets::verify::Verify>,
+    /// A companion value looked for near the secret (a client id, an access key id): reported
+    /// in the same finding, or required.
+    #[serde(default)]
+    pub pair: Option<PairSpec>,
     #[serde(default)]
     pub secret_group: Option<usize>,
     /// Minimum Shannon entropy of the secret, in bits per byte.
@@ -91,6 +111,41 @@ pub struct SecretSpec {
     /// Never files whose path matches one of these globs.
     #[serde(default)]
     pub exclude_paths: Vec<String>,
+}
+
+/// `name` (regex, matched ignoring case, after any prefix such as `REACT_APP_`) is assigned
+/// (`=`, `:`, `:=`, `=>`) the value `value` (regex; the whole value, quoted or not).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentSpec {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairSpec {
+    /// The companion's pattern: `regex` (its first capture group, or the group named `secret`)
+    /// or `assignment`.
+    #[serde(default)]
+    pub regex: String,
+    #[serde(default)]
+    pub assignment: Option<AssignmentSpec>,
+    /// What the companion is, for the message (`client ID`, `access key ID`).
+    pub label: String,
+    /// How many lines before or after the secret it may be.
+    #[serde(default = "default_pair_lines")]
+    pub lines: u32,
+    /// Report the secret only when its companion is there.
+    #[serde(default)]
+    pub required: bool,
+    /// Rules whose finding of the companion itself this finding replaces.
+    #[serde(default)]
+    pub absorbs: Vec<String>,
+}
+
+fn default_pair_lines() -> u32 {
+    5
 }
 
 #[derive(Debug, Clone, Deserialize)]

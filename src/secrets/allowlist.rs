@@ -81,6 +81,30 @@ pub fn is_allowed(secret: &[u8]) -> bool {
     if DOCUMENTED_VALUES.iter().any(|v| s.contains(v)) {
         return true;
     }
+    // Lookups of a value kept elsewhere, as code and templates write them: environment
+    // variables, API Gateway VTL variables (`$context.authorizer.token`, `$input.params()`),
+    // ARNs of Secrets Manager secrets or parameters.
+    const LOOKUPS: &[&str] = &[
+        "process.env",
+        "os.environ",
+        "os.getenv",
+        "getenv(",
+        "system.getenv",
+        "environment.getenvironmentvariable",
+        "env::var",
+        "env(",
+        "env[",
+        "$context.",
+        "$input.",
+        "$util.",
+        "$stagevariables.",
+        "$ctx.",
+        "arn:aws:",
+        "arn:aws-",
+    ];
+    if LOOKUPS.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
     // References to a value kept elsewhere: `$DB_PASSWORD`, `!Ref DbPassword` (as captured from
     // an unquoted YAML value: the tag alone).
     if let Some(var) = s.strip_prefix('$') {
@@ -121,6 +145,11 @@ mod tests {
             "{{resolve:ssm:x}}",
             "sk_live_****abcd",
             "not-a-secret-9x",
+            "$context.authorizer.claims.token",
+            "$input.params('x-api-key')",
+            "process.env.DB_PASSWORD",
+            "os.environ['TOKEN']",
+            "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC123",
             "2YotnFZFEjr1zCsicMWpAA",
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
         ] {

@@ -1,0 +1,39 @@
+//! The secrets engine across rules: pairs reported once, secrets in encodings, third-party code
+//! scanned with high-confidence rules only.
+
+use slsguard::rules::RuleSet;
+use slsguard::scan::{DEFAULT_MAX_FILE_SIZE, Input, Scanner};
+
+fn scan(files: &[(&str, &str)]) -> Vec<(String, String, String)> {
+    let rules = RuleSet::builtin().expect("built-in rules load").select(&["secret-*".into()], &[]).expect("select");
+    let scanner = Scanner::new(&rules, DEFAULT_MAX_FILE_SIZE);
+    let inputs: Vec<Input> = files
+        .iter()
+        .map(|(p, c)| Input::Memory { display: (*p).to_string(), content: c.as_bytes().to_vec() })
+        .collect();
+    let report = scanner.scan_inputs(&inputs);
+    report.findings.into_iter().map(|f| (f.location.path.clone(), f.rule_id.clone(), f.message.clone())).collect()
+}
+
+#[test]
+fn an_access_key_pair_is_one_finding() {
+    let found = scan(&[(
+        ".env",
+        "AWS_ACCESS_KEY_ID=AKIAUUX7OBHY2S4FYJBM\nAWS_SECRET_ACCESS_KEY=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\n",
+    )]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].1, "secret-aws-secret-access-key");
+    assert!(found[0].2.contains("with its access key ID `AKIA…` on line 1"), "{}", found[0].2);
+    // A key ID alone is still reported.
+    let found = scan(&[(".env", "AWS_ACCESS_KEY_ID=AKIAUUX7OBHY2S4FYJBM\n")]);
+    assert_eq!(found.iter().map(|f| f.1.as_str()).collect::<Vec<_>>(), ["secret-aws-access-key-id"]);
+}
+
+#[test]
+fn jwt_claims_are_in_the_message() {
+    let found = scan(&[(
+        ".env",
+        "SUPABASE_KEY=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJlZiI6InF6a3Z0bWN4cm5id3BsZGpoeXNlIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImlhdCI6MTcwMDAwMDAwMCwiZXhwIjoyMDE1NTc2MDAwfQ.DVWqyfkrFAZd6-6X_yZl-DcI08WoHmiXWnhREl_Asie\n",
+    )]);
+    assert!(found.iter().any(|f| f.2.contains("issuer supabase, role service_role, expires 2033-11-14")), "{found:?}");
+}
