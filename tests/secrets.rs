@@ -37,3 +37,17 @@ fn jwt_claims_are_in_the_message() {
     )]);
     assert!(found.iter().any(|f| f.2.contains("issuer supabase, role service_role, expires 2033-11-14")), "{found:?}");
 }
+
+/// Rule descriptions travel in every SARIF report (as rule help): they must not read as secrets,
+/// or a report written into the tree would be a finding of its own.
+#[test]
+fn rule_texts_are_not_secrets() {
+    let rules = RuleSet::builtin().expect("built-in rules load");
+    let engine = slsguard::secrets::SecretEngine::new(&rules);
+    for r in rules.rules() {
+        let text = format!("{}\n{}\n{}", r.spec.title, r.spec.description, r.spec.remediation);
+        let hits: Vec<&str> =
+            engine.scan("help.md", text.as_bytes()).iter().map(|h| engine.rule(h.rule).id()).collect();
+        assert!(hits.is_empty(), "{}: its texts match {hits:?}", r.id());
+    }
+}
