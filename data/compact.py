@@ -42,6 +42,8 @@ def main(src):
             svc, rtype, fmt = line.rstrip("\n").split("\t")
             assert fmt.startswith(PREFIX) and " " not in fmt and "=" not in rtype, line
             formats[svc][rtype] = fmt[len(PREFIX):]
+    # Type names may hold spaces (`durable execution`); the line separates types with spaces.
+    tname = lambda t: t.replace(" ", "_")
     services = collections.defaultdict(dict)
     with open(os.path.join(src, "iam-actions.tsv")) as f:
         next(f)
@@ -60,7 +62,7 @@ def main(src):
                 level, ts = services[svc][name]
                 refs = ",".join(str(i) for i in sorted(index[t] for t in ts))
                 actions.append(f"{name}:{level}:{refs}" if refs else f"{name}:{level}")
-            types = " ".join(f"{t}={formats[svc][t]}" for t in used)
+            types = " ".join(f"{tname(t)}={formats[svc][t]}" for t in used)
             out.write(svc + "\t" + " ".join(actions) + "\t" + types + "\n")
 
     policies = json.load(open(os.path.join(src, "aws-managed-policies.json")))

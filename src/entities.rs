@@ -115,9 +115,21 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
         EntityKind::Function,
         "role_ref",
         FieldType::List,
-        "where its role is named (`Role:`, `role:`), or the function itself when the role is implicit",
+        "where its role is named (`Role:`, `role:`); when the function does not name it, where the role is set (the `provider.iam` of the Serverless Framework's shared role), else the function itself",
     ),
     (EntityKind::Function, "shares_role_with", FieldType::List, "the other functions that run with the same role"),
+    (
+        EntityKind::Function,
+        "role_functions",
+        FieldType::List,
+        "every function that runs with its role, this one included",
+    ),
+    (
+        EntityKind::Function,
+        "role_beyond_logging",
+        FieldType::List,
+        "what its role grants beyond the Lambda execution baseline (logs, X-Ray, VPC network interfaces), as written; for a role defined elsewhere, a note that its permissions cannot be seen",
+    ),
     (
         EntityKind::Function,
         "role_permissions",
@@ -323,13 +335,31 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
         EntityKind::Statement,
         "mutating_on_wildcard",
         FieldType::List,
-        "Write and Permissions-management actions (partial wildcards like `s3:Put*` expanded against the IAM catalog) granted on `*`, except those other fields report (sensitive reads, escalation actions), the few AWS only grants on `*`, and what `*`, `service:*` and NotAction statements imply (reported whole)",
+        "Write and Permissions-management actions (partial wildcards like `s3:Put*` expanded against the IAM catalog) granted on every resource (`*`, or an ARN pattern that names nothing, such as `arn:aws:s3:::*`), except: actions AWS only grants on `*`, the Lambda execution baseline (logs, X-Ray, VPC network interfaces, durable-execution checkpoints) and event-source polling (`sqs:DeleteMessage`…), what a condition silences or an explicit Deny of the same role takes away, what other fields report (sensitive reads, escalation actions), and what `*`, `service:*` and NotAction statements imply (reported whole). An AWS managed policy's grants are listed on its first statement, unless the policy is reported whole as administrator or full access",
     ),
     (
         EntityKind::Statement,
         "sensitive_on_wildcard",
         FieldType::List,
-        "secret- and data-reading actions (`secretsmanager:GetSecretValue`, `kms:Decrypt`, `ssm:GetParameter*`, `s3:GetObject`, …) granted on `*` by named actions (not by `*` / `service:*` / NotAction, which are reported whole)",
+        "secret- and data-reading actions (`secretsmanager:GetSecretValue`, `kms:Decrypt`, `ssm:GetParameter*`, `s3:GetObject`, …) granted on every resource by named actions, with the exceptions of `mutating_on_wildcard`",
+    ),
+    (
+        EntityKind::Statement,
+        "narrowing",
+        FieldType::Text,
+        "when conditions narrow every grant of `mutating_on_wildcard` and `sensitive_on_wildcard` without removing them (`dynamodb:LeadingKeys`), a note naming them (for messages; empty otherwise)",
+    ),
+    (
+        EntityKind::Statement,
+        "via",
+        FieldType::Text,
+        "for a statement that comes from an AWS managed policy or a SAM policy template, ` through AWS managed policy `NAME`` (for messages; empty for statements written in the manifest)",
+    ),
+    (
+        EntityKind::Statement,
+        "unknown_actions",
+        FieldType::List,
+        "`Action` / `NotAction` values that name no IAM action (an unknown service prefix, a misspelled action, a pattern that matches nothing), with the closest real name; IAM ignores case, and unresolved values are never listed",
     ),
     (
         EntityKind::Statement,
@@ -374,6 +404,12 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
         "permissions",
         FieldType::List,
         "the actions its Allow identity statements grant (inline and managed), as written",
+    ),
+    (
+        EntityKind::Role,
+        "beyond_logging",
+        FieldType::List,
+        "the actions it grants beyond the Lambda execution baseline (logs, X-Ray, VPC network interfaces, durable-execution checkpoints: what `AWSLambdaBasicExecutionRole`, `AWSLambdaVPCAccessExecutionRole`, `AWSXRayDaemonWriteAccess` and `AWSLambdaBasicDurableExecutionRolePolicy` grant), as written",
     ),
     (EntityKind::Role, "subject", FieldType::Text, "the role, for messages"),
     // managed policy
@@ -725,7 +761,7 @@ impl<'m> Context<'m> {
             },
             "role_ref" => FieldValue::List(vec![(
                 role.map(|r| r.name.clone()).unwrap_or_default(),
-                Some(f.role_loc.unwrap_or(f.loc)),
+                Some(f.role_loc.or(role.map(|r| r.loc)).unwrap_or(f.loc)),
             )]),
             "shares_role_with" => FieldValue::List(
                 role.map(|r| r.functions.as_slice())
@@ -735,6 +771,18 @@ impl<'m> Context<'m> {
                     .map(|&o| (self.model.functions[o].name.clone(), Some(self.model.functions[o].loc)))
                     .collect(),
             ),
+            "role_functions" => match f.role {
+                Some(r) => self.functions(&[r]),
+                None => FieldValue::List(Vec::new()),
+            },
+            "role_beyond_logging" => match role {
+                Some(r) if r.kind == RoleKind::External => FieldValue::List(vec![(
+                    "permissions slsguard cannot see (the role is defined elsewhere)".to_string(),
+                    None,
+                )]),
+                Some(_) => self.role_field(f.role.unwrap_or_default(), "beyond_logging"),
+                None => FieldValue::List(Vec::new()),
+            },
             "role_permissions" => match f.role {
                 Some(r) => self.role_field(r, "permissions"),
                 None => FieldValue::List(Vec::new()),
@@ -799,6 +847,18 @@ impl<'m> Context<'m> {
             "resource_wildcard" => locs(&f.resource_wildcard, "*"),
             "mutating_on_wildcard" => pairs(&f.mutating_on_wildcard),
             "sensitive_on_wildcard" => pairs(&f.sensitive_on_wildcard),
+            "narrowing" => FieldValue::Text(if f.narrowed_by.is_empty() {
+                String::new()
+            } else {
+                let keys: Vec<String> = f.narrowed_by.iter().map(|k| format!("`{k}`")).collect();
+                format!(" (narrowed only by {}, still on every resource)", keys.join(", "))
+            }),
+            "via" => FieldValue::Text(match &s.origin {
+                Origin::Inline => String::new(),
+                Origin::AwsManaged { name } => format!(" through AWS managed policy `{name}`"),
+                Origin::SamTemplate { name } => format!(" through SAM policy template `{name}`"),
+            }),
+            "unknown_actions" => pairs(&f.unknown_actions),
             "escalation" => pairs(&f.escalation),
             "any_principal" => pairs(&f.any_principal),
             "unguarded_accounts" => pairs(&f.unguarded_accounts),
@@ -833,6 +893,31 @@ impl<'m> Context<'m> {
                 }) {
                     let on = if s.resources.iter().any(is_wildcard_resource) { " on *" } else { "" };
                     for a in &s.actions {
+                        seen.insert(format!("{}{on}", a.display()));
+                    }
+                    if s.not_action_loc.is_some() {
+                        seen.insert(format!(
+                            "everything but {}",
+                            s.not_actions.iter().map(Val::display).collect::<Vec<_>>().join(", ")
+                        ));
+                    }
+                }
+                FieldValue::List(seen.into_iter().map(|s| (s, None)).collect())
+            }
+            "beyond_logging" => {
+                let mut seen = BTreeSet::new();
+                for s in self.model.statements.iter().filter(|s| {
+                    s.kind == PolicyKind::Identity && s.effect == Some(Effect::Allow) && s.roles.contains(&i)
+                }) {
+                    let on = if s.resources.iter().any(is_wildcard_resource) { " on *" } else { "" };
+                    for a in &s.actions {
+                        if let Some(text) = a.known() {
+                            let granted = crate::iam::actions::catalog().expand(text);
+                            // Grants nothing (a misspelled action), or only logging.
+                            if granted.iter().all(|x| analysis::is_baseline(&x.full())) {
+                                continue;
+                            }
+                        }
                         seen.insert(format!("{}{on}", a.display()));
                     }
                     if s.not_action_loc.is_some() {

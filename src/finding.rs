@@ -43,6 +43,15 @@ impl Severity {
         }
     }
 
+    /// One level lower (low stays low).
+    pub fn lower(self) -> Severity {
+        match self {
+            Severity::Critical => Severity::High,
+            Severity::High => Severity::Medium,
+            Severity::Medium | Severity::Low => Severity::Low,
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Severity> {
         match s {
             "low" => Some(Severity::Low),

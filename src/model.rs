@@ -181,6 +181,9 @@ pub struct Role {
     pub kind: RoleKind,
     /// Functions that run with this role (filled in by [`Model::link`]).
     pub functions: Vec<FunctionId>,
+    /// The name it gets in AWS when the manifest sets it (`RoleName`, Terraform `name`): ARNs
+    /// written elsewhere in the manifest name it that way.
+    pub physical_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -529,7 +532,7 @@ impl Model {
 
     /// A role, user or group (`noun`).
     pub fn add_principal(&mut self, noun: &'static str, name: impl Into<String>, loc: Loc, kind: RoleKind) -> RoleId {
-        self.roles.push(Role { name: name.into(), noun, loc, kind, functions: Vec::new() });
+        self.roles.push(Role { name: name.into(), noun, loc, kind, functions: Vec::new(), physical_name: None });
         self.roles.len() - 1
     }
 

@@ -24,6 +24,7 @@ const CORE: &[&str] = &[
     "iam-cross-account-trust-without-condition",
     "iam-shared-function-role",
     "iam-sensitive-wildcard-resource",
+    "iam-unknown-action",
     "auth-http-no-authorizer",
     "auth-api-key-only",
     "auth-function-url-public",
@@ -50,11 +51,15 @@ fn apps() -> Vec<PathBuf> {
     out
 }
 
-fn findings(app: &Path) -> Vec<String> {
+fn report(app: &Path) -> slsguard::report::Report {
     let rules =
         RuleSet::builtin().expect("rules load").select(&FAMILIES.map(String::from), &[]).expect("families exist");
     let opts = ScanOptions { paths: vec![app.to_path_buf()], ..ScanOptions::default() };
-    let report = slsguard::scan(&opts, &rules).expect("scan runs");
+    slsguard::scan(&opts, &rules).expect("scan runs")
+}
+
+fn findings(app: &Path) -> Vec<String> {
+    let report = report(app);
     let prefix = format!("{}/", slsguard::discover::display_path(app, std::env::current_dir().ok().as_deref()));
     let mut lines: Vec<String> = report
         .findings
@@ -101,4 +106,48 @@ fn apps_have_exactly_their_expected_findings() {
     assert!(failures.is_empty(), "(UPDATE_EXPECTED=1 rewrites the files)\n{}", failures.join("\n"));
     let silent: Vec<&&str> = CORE.iter().filter(|r| !fired.contains(**r)).collect();
     assert!(silent.is_empty(), "core rules that fire in no app: {silent:?}");
+}
+
+/// The IAM judgments say what they judged: a mixed statement names only the actions that can be
+/// scoped, a narrowed grant is one severity lower and names its condition, a managed policy's
+/// finding names the policy, a scoped `iam:PassRole` names the role it passes, an unknown
+/// action gets the real name, and a shared role is reported once per place it is set, with the
+/// functions as related locations.
+#[test]
+fn iam_judgments_say_what_they_judged() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let sls = report(&root.join("apps/serverless-iam-judged"));
+    let at = |r: &slsguard::report::Report, rule: &str, line: u32| -> slsguard::finding::Finding {
+        r.findings
+            .iter()
+            .find(|f| f.rule_id == rule && f.location.span.start.line == line)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {rule} at line {line}"))
+    };
+    let mixed = at(&sls, "iam-wildcard-resource", 37);
+    assert!(mixed.message.contains("`sns:Publish`"), "{}", mixed.message);
+    assert!(!mixed.message.contains("xray") && !mixed.message.contains("states:"), "{}", mixed.message);
+    let narrowed = at(&sls, "iam-wildcard-resource", 46);
+    assert_eq!(narrowed.severity, slsguard::finding::Severity::Low);
+    assert!(narrowed.message.contains("`dynamodb:LeadingKeys`"), "{}", narrowed.message);
+    assert_eq!(at(&sls, "iam-sensitive-wildcard-resource", 46).severity, slsguard::finding::Severity::Medium);
+    let managed = at(&sls, "iam-wildcard-resource", 164);
+    assert!(
+        managed.message.contains("`s3:PutObject`") && managed.message.contains("AWS managed policy `AWSLambdaExecute`")
+    );
+    assert_eq!(managed.severity, slsguard::finding::Severity::Medium);
+    assert!(at(&sls, "iam-privilege-escalation", 149).message.contains("role `AdminJobRole`"));
+    assert!(at(&sls, "iam-unknown-action", 79).message.contains("did you mean `bedrock:InvokeModel`?"));
+
+    let sam = report(&root.join("apps/sam-iam-judged"));
+    let shared = at(&sam, "iam-shared-function-role", 191);
+    assert!(shared.message.contains("`CreateOrderFunction`, `ListOrdersFunction`"), "{}", shared.message);
+    assert_eq!(shared.related.len(), 2);
+    assert!(at(&sam, "iam-wildcard-resource", 27).message.contains("`lambda:InvokeFunction`"));
+
+    // The Serverless Framework's shared role: once, where the provider sets it.
+    let v3 = report(&root.join("apps/serverless-v3"));
+    let provider: Vec<_> = v3.findings.iter().filter(|f| f.rule_id == "iam-shared-function-role").collect();
+    assert_eq!(provider.len(), 1, "{provider:?}");
+    assert_eq!(provider[0].related.len(), 4);
 }

@@ -56,6 +56,12 @@ impl<'m> Builder<'m> {
                 _ => continue,
             };
             let id = self.model.add_principal(noun, e.key.clone(), loc, RoleKind::Defined);
+            let name_key = ["RoleName", "UserName", "GroupName"];
+            self.model.roles[id].physical_name = e
+                .value
+                .get("Properties")
+                .and_then(|p| name_key.iter().find_map(|k| p.get(k)))
+                .and_then(|n| self.res.val(n).known().map(str::to_string));
             self.principals.insert(e.key.clone(), id);
         }
         for e in entries {

@@ -196,6 +196,7 @@ impl ModuleBuilder<'_, '_> {
         for (ty, noun) in PRINCIPAL_TYPES {
             for r in module.resources_of(ty) {
                 let id = self.model.add_principal(noun, r.name, r.loc(), RoleKind::Defined);
+                self.model.roles[id].physical_name = r.text("name");
                 self.principals.insert((ty.to_string(), r.name.to_string()), id);
             }
         }

@@ -79,11 +79,64 @@ impl Action {
         let types = &svc.parsed().types;
         self.types.split(',').filter_map(|i| i.parse::<usize>().ok()).filter_map(|i| types.get(i).copied()).collect()
     }
+
+    /// Does the resource pattern `arn` (an ARN, its partition possibly unresolved) match every
+    /// resource of some type this action applies to, in every account and region? True for
+    /// `arn:aws:s3:::*` or `arn:aws:s3:::*/*` and `s3:PutObject`, `arn:aws:lambda:*:*:function:*`
+    /// and `lambda:InvokeFunction`; false once a bucket, a function, an account or a region is
+    /// named. (`*` itself is judged by the caller.)
+    pub fn every_resource_in(&self, arn: &str) -> bool {
+        // After `arn:PARTITION:`: the partition does not narrow anything.
+        let Some(rest) = arn.strip_prefix("arn:") else { return false };
+        let rest = match super::parse_arn(arn) {
+            Some(a) => &rest[a.partition.len()..],
+            None => return false,
+        };
+        let Some(rest) = rest.strip_prefix(':') else { return false };
+        if !rest.contains('*') || rest.contains("${") {
+            return false;
+        }
+        // An action on several resource types acts on the one its name says (`RunInstances` on
+        // an instance: every subnet it may launch into is not every resource it runs).
+        let types = self.resource_types();
+        let name = self.name.to_ascii_lowercase();
+        let key = |t: &ResourceType| t.name.to_ascii_lowercase().replace(['-', '_'], "");
+        let named: Vec<&ResourceType> = types.iter().filter(|t| name.contains(&key(t))).collect();
+        let judged: Vec<&ResourceType> =
+            if types.len() > 1 && !named.is_empty() { named } else { types.iter().collect() };
+        judged.iter().any(|t| super::glob_match_ci(rest, &t.any_instance()))
+    }
+}
+
+impl ResourceType {
+    /// The format with each `${Variable}` replaced by a value no written name matches (only a
+    /// `*` does): matching it tells whether a pattern covers every resource of the type.
+    fn any_instance(&self) -> String {
+        const ANY: &str = "\u{1}/:\u{1}";
+        let mut out = String::with_capacity(self.format.len());
+        let mut rest = self.format;
+        while let Some(i) = rest.find("${") {
+            out.push_str(&rest[..i]);
+            match rest[i..].find('}') {
+                Some(j) => {
+                    out.push_str(ANY);
+                    rest = &rest[i + j + 1..];
+                }
+                None => {
+                    rest = &rest[i..];
+                    break;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
 }
 
 /// A resource type of a service and its ARN format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResourceType {
+    /// As AWS names it, spaces written `_` (`durable_execution`).
     pub name: &'static str,
     /// The ARN format after `arn:${Partition}:` (`s3:::${BucketName}/${ObjectName}`).
     pub format: &'static str,
@@ -197,6 +250,77 @@ impl Catalog {
         self.lookup(action).map(|a| a.level)
     }
 
+    /// Why an action written in a policy names nothing IAM has, or `None` when it names something
+    /// (or cannot be judged: an unresolved `${…}` part). IAM ignores case; a wildcard pattern is
+    /// unknown when it matches no action. The explanation suggests the closest name.
+    pub fn explain_unknown(&self, written: &str) -> Option<String> {
+        let text = written.trim();
+        if text.is_empty() || text.contains("${") || text.contains("#{") || text.chars().all(|c| c == '*') {
+            return None;
+        }
+        let Some((svc, name)) = text.split_once(':') else {
+            return Some(format!("`{text}` is not of the form `service:Action`"));
+        };
+        if !self.expand(text).is_empty() {
+            return None;
+        }
+        let svc_glob = svc.contains(['*', '?']);
+        let name_glob = name.contains(['*', '?']);
+        if svc_glob {
+            return Some(format!("`{text}` matches no IAM action"));
+        }
+        if self.service(svc).is_none() {
+            // The same action under another prefix (`bedrock-runtime:InvokeModel` is
+            // `bedrock:InvokeModel`), else a prefix one or two typos away.
+            let same_action = (!name_glob)
+                .then(|| {
+                    self.services
+                        .iter()
+                        .filter(|s| {
+                            s.actions
+                                .split(' ')
+                                .any(|a| a.split(':').next().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+                        })
+                        .min_by_key(|s| (distance(s.prefix, svc), s.prefix))
+                        .map(|s| format!("{}:{}", s.prefix, canonical_name(s, name)))
+                })
+                .flatten();
+            let hint = same_action.or_else(|| {
+                self.services
+                    .iter()
+                    .map(|s| (distance(s.prefix, svc), s.prefix))
+                    .filter(|(d, _)| *d <= 2)
+                    .min()
+                    .map(|(_, p)| format!("{p}:{name}"))
+            });
+            return Some(match hint {
+                Some(h) => format!("`{text}`: IAM has no service prefix `{svc}` (did you mean `{h}`?)"),
+                None => format!("`{text}`: IAM has no service prefix `{svc}`"),
+            });
+        }
+        let prefix = self.service(svc).map_or(svc, |s| s.prefix);
+        if name_glob {
+            return Some(format!("`{text}` matches no {prefix} action"));
+        }
+        // SDK batch calls (`DeleteMessageBatch`) are authorised by the single action.
+        if let Some(single) = name.strip_suffix("Batch").and_then(|n| self.lookup(&format!("{prefix}:{n}"))) {
+            return Some(format!(
+                "`{text}`: {prefix} has no action `{name}` (the batch call is authorised by `{}`)",
+                single.full()
+            ));
+        }
+        let close = self
+            .service_actions(svc)
+            .iter()
+            .map(|a| (distance(a.name, name), a.name))
+            .filter(|(d, _)| *d <= 2.max(name.len() / 6))
+            .min();
+        Some(match close {
+            Some((_, n)) => format!("`{text}`: {prefix} has no action `{name}` (did you mean `{prefix}:{n}`?)"),
+            None => format!("`{text}`: {prefix} has no action `{name}`"),
+        })
+    }
+
     /// Every catalogued action a pattern (`*`, `s3:*`, `iam:Put*`, `s3:GetObject`) grants.
     pub fn expand(&self, pattern: &str) -> Vec<Action> {
         let pattern = pattern.trim();
@@ -218,6 +342,26 @@ impl Catalog {
             .flat_map(|s| s.actions().iter().filter(|a| super::glob_match_ci(name_pat, a.name)).copied())
             .collect()
     }
+}
+
+/// The action of `service` named `name` ignoring case, as AWS writes it.
+fn canonical_name(service: &Service, name: &str) -> &'static str {
+    service.actions().iter().find(|a| a.name.eq_ignore_ascii_case(name)).map_or("", |a| a.name)
+}
+
+/// Edit distance between two names, ignoring ASCII case (names are short: a plain table).
+fn distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<u8>, Vec<u8>) =
+        (a.bytes().map(|c| c.to_ascii_lowercase()).collect(), b.bytes().map(|c| c.to_ascii_lowercase()).collect());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -255,6 +399,63 @@ mod tests {
             }
         }
         assert!(n > 20_000, "{n}");
+    }
+
+    #[test]
+    fn unknown_actions_are_explained() {
+        let c = catalog();
+        for known in ["s3:GetObject", "S3:getobject", "s3:Get*", "*", "s3:*", "*:*", "iam:Pass?ole", "${self:custom.a}"]
+        {
+            assert_eq!(c.explain_unknown(known), None, "{known}");
+        }
+        let typo = c.explain_unknown("s3:GetObjects").unwrap();
+        assert!(typo.contains("did you mean `s3:GetObject`"), "{typo}");
+        let prefix = c.explain_unknown("bedrock-runtime:InvokeModel").unwrap();
+        assert!(
+            prefix.contains("no service prefix `bedrock-runtime`") && prefix.contains("`bedrock:InvokeModel`"),
+            "{prefix}"
+        );
+        let dynamo = c.explain_unknown("dynamo:PutItem").unwrap();
+        assert!(dynamo.contains("`dynamodb:PutItem`"), "{dynamo}");
+        assert!(c.explain_unknown("s3:Frobnicate*").unwrap().contains("matches no s3 action"));
+        let batch = c.explain_unknown("sqs:DeleteMessageBatch").unwrap();
+        assert!(batch.contains("authorised by `sqs:DeleteMessage`"), "{batch}");
+        assert!(c.explain_unknown("s3GetObject").unwrap().contains("service:Action"));
+        assert!(c.explain_unknown("nosuch:Thing").is_some());
+        assert_eq!(distance("GetObjects", "getobject"), 1);
+    }
+
+    #[test]
+    fn every_resource_patterns() {
+        let c = catalog();
+        let put = c.lookup("s3:PutObject").unwrap();
+        for every in
+            ["arn:aws:s3:::*", "arn:aws:s3:::*/*", "arn:*:s3:::*", "arn:aws-cn:s3:::*", "arn:${AWS::Partition}:s3:::*"]
+        {
+            assert!(put.every_resource_in(every), "{every}");
+        }
+        for some in [
+            "arn:aws:s3:::uploads/*",
+            "arn:aws:s3:::uploads-*/*",
+            "arn:aws:s3:::${Bucket}/*",
+            "arn:aws:lambda:*:*:function:*",
+        ] {
+            assert!(!put.every_resource_in(some), "{some}");
+        }
+        let invoke = c.lookup("lambda:InvokeFunction").unwrap();
+        assert!(invoke.every_resource_in("arn:aws:lambda:*:*:function:*"));
+        assert!(invoke.every_resource_in("arn:aws:lambda:*:*:*"));
+        assert!(!invoke.every_resource_in("arn:aws:lambda:eu-west-1:123456789012:function:*"));
+        assert!(!invoke.every_resource_in("arn:aws:lambda:*:*:function:orders-*"));
+        let logs = c.lookup("logs:PutLogEvents").unwrap();
+        assert!(logs.every_resource_in("arn:aws:logs:*:*:*"));
+        // Several types: the one the action's name says.
+        let run = c.lookup("ec2:RunInstances").unwrap();
+        assert!(run.every_resource_in("arn:aws:ec2:*:*:instance/*"));
+        assert!(!run.every_resource_in("arn:aws:ec2:*:*:subnet/*"));
+        assert!(c.lookup("ec2:TerminateInstances").unwrap().every_resource_in("arn:aws:ec2:*:*:instance/*"));
+        let checkpoint = c.lookup("lambda:CheckpointDurableExecution").unwrap();
+        assert_eq!(checkpoint.resource_types()[0].name, "durable_execution");
     }
 
     #[test]

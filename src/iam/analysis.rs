@@ -2,36 +2,77 @@
 //! actions a statement really grants (wildcards expanded against the catalog), their access
 //! levels, privilege-escalation paths, and what trust policies let in. Rules read these as
 //! fields, so rule files stay short.
+//!
+//! A grant on every resource is judged with AWS's own facts: actions AWS only grants on `*` are
+//! not reported, conditions that narrow the grant lower or silence it ([`super::narrowing`]),
+//! an explicit Deny of the same role that takes the risky part away is honoured, and AWS
+//! managed policies are judged statement by statement like inline ones.
 
-use super::actions::{Level, catalog};
+use super::actions::{Action, Catalog, Level, catalog};
 use super::glob_match_ci;
-use crate::model::{Effect, Loc, Model, PolicyKind, Statement, Val};
+use super::narrowing::{Narrowing, narrowing};
+use super::passrole::{self, Target};
+use crate::model::{Effect, Loc, Model, Origin, PolicyKind, Statement, Val};
+use std::collections::{BTreeSet, HashMap};
 
-/// Write actions that AWS only grants on `Resource: "*"` (they support no resource-level
-/// permissions), and that functions commonly need: flagging them on `*` would be noise.
-pub const STAR_ONLY_ACTIONS: &[&str] = &[
-    "xray:PutTraceSegments",
-    "xray:PutTelemetryRecords",
-    "cloudwatch:PutMetricData",
+/// What AWS's own Lambda execution policies grant, on `Resource: "*"`:
+/// `AWSLambdaBasicExecutionRole` (logs), `AWSLambdaVPCAccessExecutionRole` and SAM's
+/// `VPCAccessPolicy` template (the network interfaces of functions in a VPC),
+/// `AWSXRayDaemonWriteAccess` (traces) and `AWSLambdaBasicDurableExecutionRolePolicy` (the
+/// checkpoints of durable functions). Every function needs some of them, so they are treated
+/// alike wherever they are written — attached as those managed policies or written inline, on
+/// `*` too: not reported as writes on every resource, and a role that holds nothing else holds
+/// "only logging".
+pub const EXECUTION_BASELINE: &[&str] = &[
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
     "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
     "ec2:DeleteNetworkInterface",
     "ec2:DetachNetworkInterface",
     "ec2:AssignPrivateIpAddresses",
     "ec2:UnassignPrivateIpAddresses",
-    "codepipeline:PutJobSuccessResult",
-    "codepipeline:PutJobFailureResult",
-    "mobileanalytics:PutEvents",
-    "ses:SendEmail",
-    "ses:SendRawEmail",
-    "textract:AnalyzeDocument",
-    "textract:AnalyzeExpense",
-    "textract:AnalyzeID",
-    "textract:DetectDocumentText",
-    "textract:StartDocumentAnalysis",
-    "textract:StartDocumentTextDetection",
-    "textract:StartExpenseAnalysis",
-    "textract:StartLendingAnalysis",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "xray:GetSamplingStatisticSummaries",
+    "lambda:CheckpointDurableExecution",
+    "lambda:GetDurableExecutionState",
 ];
+
+/// The AWS managed policies and SAM policy templates [`EXECUTION_BASELINE`] is made of.
+pub const BASELINE_POLICIES: &[&str] = &[
+    "AWSLambdaBasicExecutionRole",
+    "AWSLambdaVPCAccessExecutionRole",
+    "AWSXRayDaemonWriteAccess",
+    "AWSXrayWriteOnlyAccess",
+    "AWSLambdaBasicDurableExecutionRolePolicy",
+];
+pub const BASELINE_SAM_TEMPLATES: &[&str] = &["VPCAccessPolicy"];
+
+/// What Lambda needs to poll a function's event source, as AWS's event-source execution
+/// policies grant it on `*` (`AWSLambdaSQSQueueExecutionRole`, which SAM attaches for an `SQS`
+/// event, and the Kinesis, DynamoDB Streams and MSK ones): not reported as grants on every
+/// resource, inline or attached. Unlike the baseline, they are more than logging: a role shared
+/// for them is still shared data access.
+pub const EVENT_SOURCE_POLLING: &[&str] = &["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
+
+/// The AWS managed policies whose writes and sensitive reads are [`EXECUTION_BASELINE`] and
+/// [`EVENT_SOURCE_POLLING`] (their other actions are reads the wildcard rules do not report).
+pub const EVENT_SOURCE_POLICIES: &[&str] = &[
+    "AWSLambdaSQSQueueExecutionRole",
+    "AWSLambdaKinesisExecutionRole",
+    "AWSLambdaDynamoDBExecutionRole",
+    "AWSLambdaMSKExecutionRole",
+];
+
+/// Is the action (`service:Name`) one of [`EXECUTION_BASELINE`]?
+pub fn is_baseline(action: &str) -> bool {
+    EXECUTION_BASELINE.iter().any(|b| b.eq_ignore_ascii_case(action))
+}
 
 /// Actions that read data or secrets: granted on `*`, they open every secret, key, parameter or
 /// object of the account.
@@ -111,11 +152,16 @@ pub struct StatementFacts {
     pub service_wildcards: Vec<(String, Loc)>,
     /// `*` (or all-wildcard ARN) resources.
     pub resource_wildcard: Vec<Loc>,
-    /// Mutating actions granted on `*` (STAR_ONLY_ACTIONS excepted); with a wildcard action, the
-    /// summary `every action`.
+    /// Mutating actions granted on every resource, except those AWS only grants on `*`, the
+    /// execution baseline, what a condition silences and what a Deny takes away.
     pub mutating_on_wildcard: Vec<(String, Loc)>,
-    /// Sensitive read actions granted on `*`.
+    /// Sensitive read actions granted on every resource (same exceptions).
     pub sensitive_on_wildcard: Vec<(String, Loc)>,
+    /// The condition keys that narrow every one of the grants above without removing them
+    /// (`dynamodb:LeadingKeys`): the findings are then one severity lower.
+    pub narrowed_by: Vec<String>,
+    /// Action values that name nothing IAM has, with why (`s3:GetObjects`, an unknown prefix).
+    pub unknown_actions: Vec<(String, Loc)>,
     /// Privilege-escalation actions granted (by this statement, or with a partner elsewhere in the
     /// same role), as `action` or `action + partner`.
     pub escalation: Vec<(String, Loc)>,
@@ -219,12 +265,32 @@ pub fn principal_account(v: &Val) -> Option<String> {
     Some(account.to_string())
 }
 
+/// Does `resource` stand for every resource `action` applies to: `*`, an all-wildcard ARN, or an
+/// ARN pattern of the action's own resource types with nothing named (`arn:aws:s3:::*` for
+/// `s3:PutObject`)? Unresolved values never do.
+pub fn covers_every(resource: &Val, action: &Action) -> bool {
+    if is_wildcard_resource(resource) {
+        return true;
+    }
+    match resource {
+        Val::Known(t, _) | Val::Partial(t, _) => t.contains('*') && action.every_resource_in(t),
+        Val::Unknown(..) => false,
+    }
+}
+
 /// Computes the facts of every statement of `model`.
 pub fn analyze(model: &Model) -> Vec<StatementFacts> {
     let cat = catalog();
-    let mut facts: Vec<StatementFacts> = model.statements.iter().map(|s| statement_facts(s, cat)).collect();
-    // Escalation paths that need two actions: iam:PassRole plus a service that runs code with a
-    // passed role, granted anywhere in the same role.
+    let mut facts: Vec<StatementFacts> = model.statements.iter().map(|s| statement_facts(model, s, cat)).collect();
+    passrole_paths(model, &mut facts);
+    managed_once(model, &mut facts);
+    facts
+}
+
+/// Escalation paths that need two actions: `iam:PassRole` plus a service that runs code with a
+/// passed role, granted anywhere in the same role. With PassRole limited to named roles, only
+/// when one of them holds more than the roles that may pass it.
+fn passrole_paths(model: &Model, facts: &mut [StatementFacts]) {
     for (i, s) in model.statements.iter().enumerate() {
         if s.kind != PolicyKind::Identity || s.effect != Some(Effect::Allow) {
             continue;
@@ -241,15 +307,126 @@ pub fn analyze(model: &Model) -> Vec<StatementFacts> {
             })
             .map(|p| p.to_string())
             .collect();
-        if !partners.is_empty() {
-            facts[i].escalation.push((format!("iam:PassRole + {}", partners.join(" / ")), pass_loc));
+        if partners.is_empty() {
+            continue;
+        }
+        let partners = partners.join(" / ");
+        let targets = passrole::targets(model, s);
+        let role_name = |id: usize| model.roles.get(id).map_or("?", |r| r.name.as_str());
+        let why = if targets.contains(&Target::Any) {
+            Some(format!("iam:PassRole + {partners}"))
+        } else if let Some(Target::Role(id)) =
+            targets.iter().find(|t| matches!(t, Target::Role(id) if passrole::holds_more(model, *id, &s.roles)))
+        {
+            Some(format!("iam:PassRole of role `{}` (it holds more than this role) + {partners}", role_name(*id)))
+        } else if let Some(Target::Elsewhere(what)) = targets.iter().find(|t| matches!(t, Target::Elsewhere(_))) {
+            Some(format!(
+                "iam:PassRole of `{what}` (defined elsewhere: slsguard cannot tell whether it holds more than this role) + {partners}"
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            facts[i].escalation.push((why, pass_loc));
         }
     }
-    facts
 }
 
-fn statement_facts(s: &Statement, cat: &super::actions::Catalog) -> StatementFacts {
+/// An AWS managed policy is reported once per attachment, on its first statement (they all point
+/// at the line that attaches it), and not at all when `iam-admin-managed-policy` or
+/// `iam-broad-managed-policy` reports it whole.
+fn managed_once(model: &Model, facts: &mut [StatementFacts]) {
+    let mut first: HashMap<(&str, Loc, &[usize]), usize> = HashMap::new();
+    for (i, s) in model.statements.iter().enumerate() {
+        let Origin::AwsManaged { name } = &s.origin else { continue };
+        if super::managed::lookup(name).is_some_and(|(_, p)| p.reported_whole()) {
+            let f = &mut facts[i];
+            f.mutating_on_wildcard.clear();
+            f.sensitive_on_wildcard.clear();
+            f.narrowed_by.clear();
+            continue;
+        }
+        let j = *first.entry((name.as_str(), s.loc, s.roles.as_slice())).or_insert(i);
+        if j == i {
+            continue;
+        }
+        let moved = std::mem::take(&mut facts[i]);
+        let reported = |f: &StatementFacts| !f.mutating_on_wildcard.is_empty() || !f.sensitive_on_wildcard.is_empty();
+        let target = &mut facts[j];
+        // Lower only if every reported grant of the policy is narrowed.
+        if reported(&moved) {
+            if !reported(target) {
+                target.narrowed_by = moved.narrowed_by.clone();
+            } else if moved.narrowed_by.is_empty() {
+                target.narrowed_by.clear();
+            } else if !target.narrowed_by.is_empty() {
+                target.narrowed_by.extend(
+                    moved.narrowed_by.iter().filter(|k| !target.narrowed_by.contains(k)).cloned().collect::<Vec<_>>(),
+                );
+            }
+        }
+        for (list, from) in [
+            (&mut target.mutating_on_wildcard, moved.mutating_on_wildcard),
+            (&mut target.sensitive_on_wildcard, moved.sensitive_on_wildcard),
+        ] {
+            for item in from {
+                if !list.iter().any(|x| x.0 == item.0) {
+                    list.push(item);
+                }
+            }
+        }
+    }
+}
+
+/// Is statement `d` a Deny of the same policy set as `s`: attached to every role `s` is, or
+/// (with no role) written in the same policy?
+fn same_policy_set(s: &Statement, d: &Statement) -> bool {
+    if s.roles.is_empty() {
+        d.roles.is_empty() && d.owner == s.owner && d.loc.file == s.loc.file
+    } else {
+        s.roles.iter().all(|r| d.roles.contains(r))
+    }
+}
+
+/// Does an explicit Deny of the same policy set take away `action` on every resource: denying it
+/// on every resource, or everywhere but named resources (`NotResource`), which is then all the
+/// Allow reaches? Only unconditional Denies that are always deployed count, and only when every
+/// value that decides is known.
+fn denied_everywhere(model: &Model, s: &Statement, action: &Action) -> bool {
+    let full = action.full();
+    model.statements.iter().any(|d| {
+        if d.effect != Some(Effect::Deny)
+            || d.kind != PolicyKind::Identity
+            || !d.conditions.is_empty()
+            || d.conditional
+            || !same_policy_set(s, d)
+        {
+            return false;
+        }
+        let denies_action = if d.not_action_loc.is_some() {
+            d.not_actions.iter().all(|v| v.known().is_some())
+                && !d.not_actions.iter().filter_map(Val::known).any(|p| glob_match_ci(p.trim(), &full))
+        } else {
+            d.actions.iter().filter_map(Val::known).any(|p| glob_match_ci(p.trim(), &full))
+        };
+        if !denies_action {
+            return false;
+        }
+        if d.not_resource_loc.is_some() {
+            !d.not_resources.is_empty() && !d.not_resources.iter().any(|r| covers_every(r, action))
+        } else {
+            d.resources.iter().any(|r| covers_every(r, action))
+        }
+    })
+}
+
+fn statement_facts(model: &Model, s: &Statement, cat: &Catalog) -> StatementFacts {
     let mut f = StatementFacts::default();
+    for a in s.actions.iter().chain(&s.not_actions) {
+        if let Some(why) = a.known().and_then(|t| cat.explain_unknown(t)) {
+            f.unknown_actions.push((why, a.loc()));
+        }
+    }
     if s.effect != Some(Effect::Allow) {
         return f;
     }
@@ -269,45 +446,7 @@ fn statement_facts(s: &Statement, cat: &super::actions::Catalog) -> StatementFac
             if !f.action_wildcard.is_empty() || s.not_action_loc.is_some() {
                 return f;
             }
-            // Actions granted through `service:*` are reported by iam-service-wildcard-action;
-            // the lists below come from the named (or partly wildcarded) actions.
-            let named: Vec<&Val> = s.actions.iter().filter(|a| a.known().is_some_and(|t| !t.ends_with(":*"))).collect();
-            let named_grants = |action: &str| {
-                named.iter().find(|a| a.known().is_some_and(|p| glob_match_ci(p, action))).map(|a| a.loc())
-            };
-            if !f.resource_wildcard.is_empty() {
-                let mut seen = std::collections::BTreeSet::new();
-                let reported_elsewhere = |full: &str| {
-                    STAR_ONLY_ACTIONS
-                        .iter()
-                        .chain(SENSITIVE_READ_ACTIONS)
-                        .chain(ESCALATION_ACTIONS)
-                        .chain(&["iam:PassRole", "sts:AssumeRole"])
-                        .any(|x| x.eq_ignore_ascii_case(full))
-                };
-                for a in &named {
-                    let Some(text) = a.known() else { continue };
-                    for act in cat.expand(text) {
-                        let full = act.full();
-                        if act.level.is_mutating() && !reported_elsewhere(&full) && seen.insert(full.clone()) {
-                            f.mutating_on_wildcard.push((full, a.loc()));
-                        }
-                    }
-                    // An action the catalog does not know is judged by its name.
-                    if cat.level(text).is_none()
-                        && !text.contains('*')
-                        && looks_mutating(text)
-                        && seen.insert(text.to_string())
-                    {
-                        f.mutating_on_wildcard.push((text.to_string(), a.loc()));
-                    }
-                }
-                for act in SENSITIVE_READ_ACTIONS {
-                    if let Some(loc) = named_grants(act) {
-                        f.sensitive_on_wildcard.push((act.to_string(), loc));
-                    }
-                }
-            }
+            wildcard_grants(model, s, cat, &mut f);
             if on_wildcard(s) {
                 if let Some(loc) = grants(s, "iam:PassRole") {
                     f.passrole_on_wildcard.push(loc);
@@ -343,32 +482,98 @@ fn statement_facts(s: &Statement, cat: &super::actions::Catalog) -> StatementFac
     f
 }
 
-/// For actions missing from the catalog (new services), a verb prefix tells whether they write.
-fn looks_mutating(action: &str) -> bool {
-    let name = action.split_once(':').map_or(action, |x| x.1);
-    const VERBS: &[&str] = &[
-        "Put",
-        "Create",
-        "Delete",
-        "Update",
-        "Attach",
-        "Detach",
-        "Set",
-        "Add",
-        "Remove",
-        "Modify",
-        "Write",
-        "Start",
-        "Stop",
-        "Terminate",
-        "Invoke",
-        "Send",
-        "Publish",
-    ];
-    VERBS.iter().any(|v| name.starts_with(v))
+/// The writes and sensitive reads an Allow identity statement grants on every resource, by its
+/// named actions (`service:*` is reported by iam-service-wildcard-action): only actions that can
+/// be scoped, not the execution baseline, not what a condition silences or a Deny takes away.
+fn wildcard_grants(model: &Model, s: &Statement, cat: &Catalog, f: &mut StatementFacts) {
+    // Reported by iam-privilege-escalation.
+    let reported_elsewhere = |full: &str| {
+        ESCALATION_ACTIONS.iter().chain(&["iam:PassRole", "sts:AssumeRole"]).any(|x| x.eq_ignore_ascii_case(full))
+    };
+    let mut seen = BTreeSet::new();
+    let mut lowered: Vec<String> = Vec::new();
+    let mut full_severity = false;
+    for a in &s.actions {
+        let Some(text) = a.known().map(str::trim).filter(|t| !t.ends_with(":*")) else { continue };
+        for act in cat.expand(text) {
+            let full = act.full();
+            let sensitive = SENSITIVE_READ_ACTIONS.iter().any(|x| x.eq_ignore_ascii_case(&full));
+            if !(sensitive || act.level.is_mutating() && !reported_elsewhere(&full))
+                || !act.scopeable()
+                || is_baseline(&full)
+                || EVENT_SOURCE_POLLING.iter().any(|x| x.eq_ignore_ascii_case(&full))
+                || seen.contains(&full)
+                || !s.resources.iter().any(|r| covers_every(r, &act))
+            {
+                continue;
+            }
+            let narrowed = narrowing(s, act.service);
+            if matches!(narrowed, Some((Narrowing::Silences, _))) || denied_everywhere(model, s, &act) {
+                continue;
+            }
+            match narrowed {
+                Some((_, keys)) => {
+                    lowered.extend(keys.into_iter().filter(|k| !lowered.contains(k)).collect::<Vec<_>>())
+                }
+                None => full_severity = true,
+            }
+            seen.insert(full.clone());
+            if sensitive {
+                f.sensitive_on_wildcard.push((full, a.loc()));
+            } else {
+                f.mutating_on_wildcard.push((full, a.loc()));
+            }
+        }
+    }
+    if !full_severity {
+        f.narrowed_by = lowered;
+    }
 }
 
 /// The level of an action pattern's most powerful grant, for summaries.
 pub fn max_level(pattern: &str) -> Option<Level> {
     catalog().expand(pattern).iter().map(|a| a.level).max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_baseline_is_what_the_aws_execution_policies_grant() {
+        let mut granted = BTreeSet::new();
+        for name in BASELINE_POLICIES {
+            let (_, p) = super::super::managed::lookup(name).expect("a baseline policy");
+            for s in &p.statements {
+                assert_eq!(s.resources.as_deref(), Some(&["*".to_string()][..]), "{name}");
+                granted.extend(s.actions.iter().flatten().map(|a| a.to_ascii_lowercase()));
+            }
+        }
+        let no_params = crate::loader::yaml::parse_one("{}").expect("an empty mapping");
+        for name in BASELINE_SAM_TEMPLATES {
+            let doc = super::super::sam_templates::expand(name, &no_params, Default::default()).expect("a template");
+            for st in doc.get("Statement").map(|s| s.one_or_many()).unwrap_or(&[]) {
+                assert_eq!(st.get("Resource").and_then(|r| r.as_str()), Some("*"), "{name}");
+                for a in st.get("Action").map(|a| a.one_or_many()).unwrap_or(&[]) {
+                    granted.insert(a.as_str().unwrap_or("").to_ascii_lowercase());
+                }
+            }
+        }
+        let ours: BTreeSet<String> = EXECUTION_BASELINE.iter().map(|a| a.to_ascii_lowercase()).collect();
+        assert_eq!(ours, granted);
+        // The event-source policies grant nothing else the wildcard rules would report.
+        for name in EVENT_SOURCE_POLICIES {
+            let (_, p) = super::super::managed::lookup(name).expect("an event-source policy");
+            for a in p.statements.iter().flat_map(|s| s.actions.iter().flatten()) {
+                let act = catalog().lookup(a).expect("a catalogued action");
+                let quiet = is_baseline(a)
+                    || EVENT_SOURCE_POLLING.iter().any(|x| x.eq_ignore_ascii_case(a))
+                    || !act.level.is_mutating() && !SENSITIVE_READ_ACTIONS.iter().any(|x| x.eq_ignore_ascii_case(a));
+                assert!(quiet, "{name}: {a}");
+            }
+        }
+        for a in EXECUTION_BASELINE {
+            assert!(catalog().lookup(a).is_some(), "{a}");
+        }
+    }
 }

@@ -5,6 +5,8 @@
 pub mod actions;
 pub mod analysis;
 pub mod managed;
+pub mod narrowing;
+pub mod passrole;
 pub mod sam_templates;
 
 /// An ARN, `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`, split at its own colons only: in a

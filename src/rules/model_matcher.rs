@@ -30,6 +30,14 @@ pub struct ModelSpec {
     /// The list field whose first item's location the finding points at (default: the entity).
     #[serde(default)]
     pub at: Option<String>,
+    /// A field that, when set, makes the finding one severity level lower than the rule's (a
+    /// grant that a condition narrows without removing it).
+    #[serde(default)]
+    pub lower_when: Option<String>,
+    /// A list field whose items' locations become the finding's related locations (default: the
+    /// functions that receive the entity through a role).
+    #[serde(default)]
+    pub related: Option<String>,
     /// The finding's message; `{field}` is replaced by the field's value.
     pub message: String,
 }
@@ -55,6 +63,8 @@ pub struct CompiledModel {
     pub entity: EntityKind,
     conds: Vec<(String, Cond)>,
     at: Option<String>,
+    lower_when: Option<String>,
+    related: Option<String>,
     message: Vec<Segment>,
 }
 
@@ -90,6 +100,17 @@ impl CompiledModel {
                 ));
             }
         }
+        if let Some(related) = &spec.related {
+            if known(related, "related")? != FieldType::List {
+                return Err((
+                    "related",
+                    format!("`related: {related}` must name a list field (its items know where they were written)"),
+                ));
+            }
+        }
+        if let Some(lower) = &spec.lower_when {
+            known(lower, "lower_when")?;
+        }
         let mut message = Vec::new();
         let mut rest = spec.message.as_str();
         while let Some(i) = rest.find('{') {
@@ -101,12 +122,20 @@ impl CompiledModel {
             rest = &rest[i + j + 1..];
         }
         message.push(Segment::Text(rest.to_string()));
-        Ok(Self { entity, conds, at: spec.at.clone(), message })
+        Ok(Self {
+            entity,
+            conds,
+            at: spec.at.clone(),
+            lower_when: spec.lower_when.clone(),
+            related: spec.related.clone(),
+            message,
+        })
     }
 
-    /// Findings of `rule` on one model.
+    /// Findings of `rule` on one model. Entities that yield the same message at the same place
+    /// (functions that share one provider-level setting) make one finding.
     pub fn evaluate(&self, rule: &Rule, ctx: &Context<'_>) -> Vec<Finding> {
-        let mut out = Vec::new();
+        let mut out: Vec<Finding> = Vec::new();
         for i in 0..ctx.count(self.entity) {
             if !self.conds.iter().all(|(f, c)| holds(c, &ctx.field(self.entity, i, f))) {
                 continue;
@@ -125,21 +154,39 @@ impl CompiledModel {
                 .and_then(|a| ctx.field(self.entity, i, a).first_loc())
                 .unwrap_or_else(|| ctx.loc(self.entity, i));
             let path = ctx.model.path(loc.file).to_string();
-            let related = ctx
-                .model
-                .functions_of(&ctx.roles_of(self.entity, i))
-                .into_iter()
-                .map(|fi| {
-                    let f = &ctx.model.functions[fi];
-                    Related {
-                        location: Location { path: ctx.model.path(f.loc.file).to_string(), span: f.loc.span },
-                        message: format!("function `{}` receives this", f.name),
-                    }
-                })
-                .collect();
+            if out.iter().any(|f| f.location.path == path && f.location.span == loc.span && f.message == message) {
+                continue;
+            }
+            let related = match &self.related {
+                Some(field) => match ctx.field(self.entity, i, field) {
+                    FieldValue::List(items) => items
+                        .into_iter()
+                        .filter_map(|(text, l)| {
+                            l.map(|l| Related {
+                                location: Location { path: ctx.model.path(l.file).to_string(), span: l.span },
+                                message: if text.contains('`') { text } else { format!("`{text}`") },
+                            })
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                },
+                None => ctx
+                    .model
+                    .functions_of(&ctx.roles_of(self.entity, i))
+                    .into_iter()
+                    .map(|fi| {
+                        let f = &ctx.model.functions[fi];
+                        Related {
+                            location: Location { path: ctx.model.path(f.loc.file).to_string(), span: f.loc.span },
+                            message: format!("function `{}` receives this", f.name),
+                        }
+                    })
+                    .collect(),
+            };
+            let lowered = self.lower_when.as_ref().is_some_and(|f| ctx.field(self.entity, i, f).truthy());
             out.push(Finding {
                 rule_id: rule.spec.id.clone(),
-                severity: rule.spec.severity,
+                severity: if lowered { rule.spec.severity.lower() } else { rule.spec.severity },
                 message,
                 fingerprint: finding::fingerprint(&rule.spec.id, &path, &ctx.identity(self.entity, i)),
                 location: Location { path, span: loc.span },
