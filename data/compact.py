@@ -18,6 +18,7 @@ Outputs, next to this script:
                              Condition, as written). One line per policy lets slsguard
                              parse only the policies a scan refers to.
   sam-policy-templates.json  a copy of the source file, minified
+  sam-connector-profiles.json  a copy of the source file, minified (when SOURCE_DIR has it)
 """
 import collections, json, os, sys
 
@@ -86,9 +87,12 @@ def main(src):
             arn, stmts = compact[name]
             out.write(name + "\t" + arn + "\t" + json.dumps(stmts, separators=(",", ":"), sort_keys=True) + "\n")
 
-    sam = json.load(open(os.path.join(src, "sam-policy-templates.json")))
-    with open(os.path.join(here, "sam-policy-templates.json"), "w") as out:
-        json.dump(sam, out, separators=(",", ":"), sort_keys=True)
+    for name in ("sam-policy-templates.json", "sam-connector-profiles.json"):
+        path = os.path.join(src, name)
+        if not os.path.exists(path):
+            continue
+        with open(os.path.join(here, name), "w") as out:
+            json.dump(json.load(open(path)), out, separators=(",", ":"), sort_keys=True)
 
 
 if __name__ == "__main__":

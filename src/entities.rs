@@ -163,7 +163,7 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
         EntityKind::Endpoint,
         "api_private",
         FieldType::Bool,
-        "its API is private (VPC endpoint) or restricted by a resource policy",
+        "its API is private (a `PRIVATE` endpoint), or its resource policy admits only given VPC endpoints, VPCs or accounts to this route (IP ranges, dates and deny-lists do not count)",
     ),
     (
         EntityKind::Endpoint,
@@ -223,7 +223,12 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
     (EntityKind::Authorizer, "name", FieldType::Text, "the authorizer's name"),
     (EntityKind::Authorizer, "kind", FieldType::Text, "`lambda`, `cognito`, `jwt`, `iam`, `api-key` or `unknown`"),
     (EntityKind::Authorizer, "api", FieldType::Text, "the API it is defined on"),
-    (EntityKind::Authorizer, "used", FieldType::Bool, "some route (or the API's default) uses it"),
+    (
+        EntityKind::Authorizer,
+        "used",
+        FieldType::Bool,
+        "some route (or the API's default) uses it, or an OpenAPI `security` requirement names it",
+    ),
     (
         EntityKind::Authorizer,
         "api_routes",
@@ -259,7 +264,19 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
         EntityKind::Permission,
         "unrestricted",
         FieldType::List,
-        "why the permission lets anyone (or any account or any API) invoke the function",
+        "why the permission lets anyone, or a service for any account or resource, invoke the function (`open_to_anyone` and `open_to_any_source` together)",
+    ),
+    (
+        EntityKind::Permission,
+        "open_to_anyone",
+        FieldType::List,
+        "why anyone can invoke the function: `Principal: \"*\"` (or `allUsers`), unless it only opens a function URL this model shows (whose auth type then decides)",
+    ),
+    (
+        EntityKind::Permission,
+        "open_to_any_source",
+        FieldType::List,
+        "why a service can invoke the function on behalf of any account or resource (confused deputy): a service principal with no `SourceArn` / `SourceAccount`, or a `SourceArn` whose account, API or resource is a wildcard",
     ),
     (EntityKind::Permission, "subject", FieldType::Text, "the function, for messages"),
     // cors
@@ -1027,7 +1044,7 @@ impl Context<'_> {
             "authorizer" => text(e.authorizer.and_then(|a| m.authorizers.get(a)).map_or("", |a| a.name.as_str())),
             "api_key_required" => FieldValue::Bool(e.api_key_required),
             "preflight" => FieldValue::Bool(e.method == "OPTIONS"),
-            "api_private" => FieldValue::Bool(api.is_some_and(|a| a.private)),
+            "api_private" => FieldValue::Bool(api.is_some_and(|a| a.private_for(Some((&e.method, &e.path))))),
             "declared_public" => {
                 FieldValue::Bool(self.public_routes.iter().any(|r| route_matches(r, &e.method, &e.path)))
             }
@@ -1078,7 +1095,7 @@ impl Context<'_> {
                     })
                     .count() as i64,
             ),
-            "private" => FieldValue::Bool(a.private),
+            "private" => FieldValue::Bool(a.private_for(None)),
             "external_definition" => FieldValue::Bool(a.external_definition),
             "cors_any_origin" => {
                 FieldValue::Bool(a.cors.as_ref().is_some_and(|c| c.origins.iter().any(|o| o.is_known("*"))))
@@ -1097,7 +1114,8 @@ impl Context<'_> {
             "kind" => FieldValue::Text(a.kind.as_str().into()),
             "api" => FieldValue::Text(a.api.and_then(|x| m.apis.get(x)).map_or("", |x| x.name.as_str()).into()),
             "used" => FieldValue::Bool(
-                m.endpoints.iter().any(|e| e.authorizer == Some(i))
+                a.referenced
+                    || m.endpoints.iter().any(|e| e.authorizer == Some(i))
                     || m.apis.iter().any(|x| x.default_auth.is_some_and(|d| d.1 == Some(i))),
             ),
             "api_routes" => {
@@ -1132,18 +1150,22 @@ impl Context<'_> {
                 .iter()
                 .any(|x| x.eq_ignore_ascii_case(a))
             })),
-            "unrestricted" => {
+            "unrestricted" | "open_to_anyone" | "open_to_any_source" => {
                 // `Principal: "*"` limited to calls through the function's URL is how a public URL
                 // is opened: the URL's auth type decides, and `auth-function-url-public` reports it.
                 let url_here = p.via_function_url
                     && m.endpoints.iter().any(|e| {
                         e.kind == crate::model::ApiKind::FunctionUrl && e.function.is_some() && e.function == p.function
                     });
-                let mut out = permission_openings(p);
+                let (mut anyone, any_source) = permission_openings(p);
                 if url_here {
-                    out.retain(|(why, _)| !why.starts_with("principal `*`"));
+                    anyone.clear();
                 }
-                FieldValue::List(out)
+                FieldValue::List(match name {
+                    "open_to_anyone" => anyone,
+                    "open_to_any_source" => any_source,
+                    _ => anyone.into_iter().chain(any_source).collect(),
+                })
             }
             "subject" => {
                 let f =
@@ -1239,13 +1261,15 @@ pub fn permission_invokes(p: &crate::model::Permission) -> bool {
     })
 }
 
-/// Why a function's resource policy lets the whole world (or any account, or any API) invoke it.
-fn permission_openings(p: &crate::model::Permission) -> Vec<(String, Option<Loc>)> {
-    let mut out = Vec::new();
+/// Why a function's resource policy lets the whole world invoke it, and why it lets a service
+/// invoke it on behalf of any account or resource.
+#[allow(clippy::type_complexity)]
+fn permission_openings(p: &crate::model::Permission) -> (Vec<(String, Option<Loc>)>, Vec<(String, Option<Loc>)>) {
+    let (mut anyone, mut any_source) = (Vec::new(), Vec::new());
     let principal = p.principal.known().unwrap_or("");
     let limited = [&p.source_arn, &p.source_account, &p.org_id].iter().any(|v| v.is_some());
     if principal == "*" || principal == "allUsers" || principal == "allAuthenticatedUsers" {
-        let anyone = if principal == "allAuthenticatedUsers" {
+        let who = if principal == "allAuthenticatedUsers" {
             "anyone with a Google account can invoke it"
         } else {
             "anyone can invoke it"
@@ -1253,16 +1277,19 @@ fn permission_openings(p: &crate::model::Permission) -> Vec<(String, Option<Loc>
         let why = if limited {
             format!("principal `{principal}` (narrowed only by its conditions)")
         } else {
-            format!("principal `{principal}`: {anyone}")
+            format!("principal `{principal}`: {who}")
         };
-        out.push((why, Some(p.principal.loc())));
+        anyone.push((why, Some(p.principal.loc())));
     } else if principal.ends_with(".amazonaws.com")
         && p.source_arn.is_none()
         && p.source_account.is_none()
         && p.org_id.is_none()
     {
-        out.push((
-            format!("service principal `{principal}` with no SourceArn or SourceAccount: that service, on behalf of any account, can invoke it"),
+        let service = principal.trim_end_matches(".amazonaws.com");
+        any_source.push((
+            format!(
+                "service principal `{principal}` with no SourceArn or SourceAccount: any AWS account's {service} resources can invoke it (confused deputy)"
+            ),
             Some(p.principal.loc()),
         ));
     }
@@ -1273,13 +1300,13 @@ fn permission_openings(p: &crate::model::Permission) -> Vec<(String, Option<Loc>
         };
         if let Some(a) = crate::iam::parse_arn(text).filter(|a| a.has_account()) {
             if a.account == "*" || a.account.contains('*') && !a.account.contains("${") {
-                out.push((format!("SourceArn `{text}` matches any account"), Some(arn.loc())));
+                any_source.push((format!("SourceArn `{text}` matches any account"), Some(arn.loc())));
             } else if a.service == "execute-api" && a.resource.split('/').next().is_some_and(|api| api == "*") {
-                out.push((format!("SourceArn `{text}` matches any API"), Some(arn.loc())));
+                any_source.push((format!("SourceArn `{text}` matches any API"), Some(arn.loc())));
             } else if a.resource == "*" {
-                out.push((format!("SourceArn `{text}` matches any {} resource", a.service), Some(arn.loc())));
+                any_source.push((format!("SourceArn `{text}` matches any {} resource", a.service), Some(arn.loc())));
             }
         }
     }
-    out
+    (anyone, any_source)
 }

@@ -386,15 +386,55 @@ pub struct Api {
     pub loc: Loc,
     /// The authorization its routes get when they say nothing.
     pub default_auth: Option<(AuthKind, Option<AuthorizerId>)>,
-    /// Reachable only from inside a VPC (API Gateway `PRIVATE` endpoint type), or restricted by
-    /// its resource policy to VPC endpoints, VPCs or accounts.
+    /// Reachable only from inside a VPC (API Gateway `PRIVATE` endpoint type).
     pub private: bool,
+    /// Its resource policy (REST APIs), as far as it says who may call which routes; `None`
+    /// when it has none (then its routes are open to whoever their auth admits).
+    pub policy: Option<Vec<ApiPolicyStatement>>,
     /// Its OpenAPI definition is in another file (`DefinitionUri`, `BodyS3Location`,
     /// `AWS::Include`): routes and authorizers there are not seen.
     pub external_definition: bool,
     /// AppSync: the default and additional authentication types.
     pub auth_types: Vec<Val>,
     pub cors: Option<Cors>,
+}
+
+/// One statement of an API's resource policy, reduced to what decides who may call it.
+#[derive(Debug, Clone)]
+pub struct ApiPolicyStatement {
+    pub allow: bool,
+    /// The routes it covers, as (method, path) globs where `*` matches anything.
+    pub routes: Vec<(String, String)>,
+    /// An Allow that admits only given VPC endpoints, VPCs or accounts (`aws:SourceVpce`,
+    /// `aws:SourceVpc`, `aws:PrincipalAccount`, … or named account principals); a Deny of
+    /// everyone outside them (`StringNotEquals aws:SourceVpce`). IP ranges, dates and deny-lists
+    /// never make a statement private.
+    pub private: bool,
+    pub loc: Loc,
+}
+
+impl ApiPolicyStatement {
+    pub fn covers(&self, method: &str, path: &str) -> bool {
+        self.routes.iter().any(|(m, p)| {
+            (m == "*" || m.eq_ignore_ascii_case(method) || method == "ANY") && crate::iam::glob_match_ci(p, path)
+        })
+    }
+}
+
+impl Api {
+    /// Whether callers must come from a VPC (endpoint) or given accounts to reach the route
+    /// `(method, path)`, or (with `None`) every route: a `PRIVATE` endpoint, or a resource policy
+    /// whose Allows that cover the route all admit only those callers, or that denies everyone
+    /// else. A route no Allow covers is denied to every caller that is not IAM-authorized.
+    pub fn private_for(&self, route: Option<(&str, &str)>) -> bool {
+        if self.private {
+            return true;
+        }
+        let Some(policy) = &self.policy else { return false };
+        let relevant: Vec<&ApiPolicyStatement> =
+            policy.iter().filter(|s| route.is_none_or(|(m, p)| s.covers(m, p))).collect();
+        relevant.iter().filter(|s| s.allow).all(|s| s.private) || relevant.iter().any(|s| !s.allow && s.private)
+    }
 }
 
 /// An authorizer defined on an API.
@@ -404,6 +444,9 @@ pub struct Authorizer {
     pub kind: AuthKind,
     pub api: Option<ApiId>,
     pub loc: Loc,
+    /// A route's (or the definition's) OpenAPI `security` names it, alongside or instead of the
+    /// authorizer the route is modelled with (an `api_key` scheme next to a Lambda authorizer).
+    pub referenced: bool,
 }
 
 /// A route: a way to invoke a function over the network.
@@ -503,6 +546,7 @@ impl Model {
             loc,
             default_auth: None,
             private: false,
+            policy: None,
             external_definition: false,
             auth_types: Vec::new(),
             cors: None,
@@ -517,8 +561,17 @@ impl Model {
         api: Option<ApiId>,
         loc: Loc,
     ) -> AuthorizerId {
-        self.authorizers.push(Authorizer { name: name.into(), kind, api, loc });
+        self.authorizers.push(Authorizer { name: name.into(), kind, api, loc, referenced: false });
         self.authorizers.len() - 1
+    }
+
+    /// Marks the authorizers of `api` that an OpenAPI `security` requirement names as referenced.
+    pub fn reference_schemes(&mut self, api: ApiId, names: &[String]) {
+        for a in self.authorizers.iter_mut().filter(|a| a.api == Some(api)) {
+            if names.contains(&a.name) {
+                a.referenced = true;
+            }
+        }
     }
 
     /// The function with this name (function key, logical id, resource name).

@@ -29,6 +29,7 @@ const CORE: &[&str] = &[
     "auth-api-key-only",
     "auth-function-url-public",
     "auth-lambda-permission-public",
+    "auth-lambda-permission-confused-deputy",
     "auth-authorizer-unused",
     "auth-appsync-api-key",
     "auth-azure-anonymous",

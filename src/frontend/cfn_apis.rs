@@ -4,8 +4,8 @@
 //! (`AWS::Lambda::Permission`).
 
 use super::cloudformation::{Builder, resource_type};
-use super::openapi;
 use super::values::Resolver;
+use super::{api_policy, openapi};
 use crate::loader::{Node, Value};
 use crate::model::{ApiId, ApiKind, AuthKind, AuthorizerId, Cloud, Cors, Endpoint, Loc, Permission, Val};
 use std::collections::HashMap;
@@ -20,6 +20,10 @@ pub struct ApiIndex {
     apis: HashMap<String, ApiId>,
     /// Logical id of an authorizer resource → authorizer.
     authorizers: HashMap<String, AuthorizerId>,
+    /// SAM `Auth.ResourcePolicy` of an API (with `Globals`): SAM applies it to each event's route.
+    sam_resource_policies: HashMap<ApiId, Node>,
+    /// Routes of SAM events that name their authorizer (which wins over the definition's).
+    explicit_auth: std::collections::HashSet<usize>,
 }
 
 impl ApiIndex {
@@ -47,13 +51,35 @@ impl Builder<'_> {
                     _ => ApiKind::Http,
                 },
                 "AWS::Serverless::HttpApi" => ApiKind::Http,
+                "AWS::Serverless::WebSocketApi" => ApiKind::WebSocket,
                 "AWS::AppSync::GraphQLApi" | "AWS::Serverless::GraphQLApi" => ApiKind::AppSync,
                 _ => continue,
             };
             let id = self.model.add_api(e.key.clone(), kind, loc);
             ix.apis.insert(e.key.clone(), id);
-            if let Some(p) = props {
-                self.api_properties(id, p, resource_type(&e.value));
+            let ty = resource_type(&e.value);
+            // SAM `Globals.Api` / `Globals.HttpApi` apply to every API of the kind.
+            let global = match ty {
+                "AWS::Serverless::Api" => globals.and_then(|g| g.get("Api")),
+                "AWS::Serverless::HttpApi" => globals.and_then(|g| g.get("HttpApi")),
+                _ => None,
+            };
+            let merged;
+            let props = match (props, global) {
+                (Some(p), Some(g)) => {
+                    merged = super::cloudformation::merge_globals(p, g);
+                    Some(&merged)
+                }
+                (None, g) => g,
+                (p, None) => p,
+            };
+            if let Some(p) = props.filter(|_| ty == "AWS::Serverless::WebSocketApi") {
+                self.sam_websocket_api(id, &e.key, p);
+            } else if let Some(p) = props {
+                self.api_properties(id, p, ty);
+                if let Some(rp) = p.path(&["Auth", "ResourcePolicy"]).filter(|_| ty == "AWS::Serverless::Api") {
+                    ix.sam_resource_policies.insert(id, rp.clone());
+                }
             }
         }
         for e in entries {
@@ -97,8 +123,11 @@ impl Builder<'_> {
                 ("AWS::Lambda::Permission", Some(p)) => self.permission(p, loc),
                 ("AWS::Serverless::Function", _) => {
                     let props = props.cloned().unwrap_or_else(|| Node::new(e.value.span, Value::Map(Vec::new())));
-                    self.sam_function_entry_points(&e.key, &props, globals, &mut ix);
+                    if let Some(&f) = self.functions.get(&e.key) {
+                        self.sam_entry_points(&e.key, Some(f), &props, globals, &mut ix);
+                    }
                 }
+                ("AWS::Serverless::StateMachine", Some(p)) => self.sam_entry_points(&e.key, None, p, globals, &mut ix),
                 _ => {}
             }
         }
@@ -108,7 +137,7 @@ impl Builder<'_> {
             let body =
                 e.value.path(&["Properties", "DefinitionBody"]).or_else(|| e.value.path(&["Properties", "Body"]));
             if let Some(body) = body.filter(|b| b.as_map().is_some()) {
-                self.openapi_routes(api, body);
+                self.openapi_routes(api, body, &ix.explicit_auth);
             }
         }
     }
@@ -140,10 +169,21 @@ impl Builder<'_> {
         let private = endpoint_types.is_some_and(|t| {
             t.one_or_many().iter().any(|n| n.as_str().is_some_and(|s| s.eq_ignore_ascii_case("PRIVATE")))
         });
-        let restricted =
-            props.get("Policy").is_some_and(restricts_callers) || props.path(&["Auth", "ResourcePolicy"]).is_some();
-        self.model.apis[api].private = private || restricted;
+        self.model.apis[api].private = private;
         let body = props.get("DefinitionBody").or_else(|| props.get("Body"));
+        // The resource policy: a property, or (as SAM writes it) an extension of the definition.
+        let mut policy: Vec<_> = [props.get("Policy"), body.and_then(|b| b.get("x-amazon-apigateway-policy"))]
+            .into_iter()
+            .flatten()
+            .flat_map(|p| api_policy::read(p, &self.res))
+            .collect();
+        if let Some(rp) = props.path(&["Auth", "ResourcePolicy"]).filter(|_| ty == "AWS::Serverless::Api") {
+            policy.extend(api_policy::sam(rp, &self.res, None, Loc::new(self.res.file, rp.span)));
+        }
+        // A document with no statement is no policy.
+        if !policy.is_empty() {
+            self.model.apis[api].policy.get_or_insert_with(Vec::new).extend(policy);
+        }
         self.model.apis[api].external_definition = props.get("DefinitionUri").is_some()
             || props.get("BodyS3Location").is_some()
             || body.is_some_and(|b| b.get("Fn::Transform").is_some());
@@ -172,16 +212,43 @@ impl Builder<'_> {
     /// SAM `Auth`: named authorizers, the default one, an API key requirement.
     fn sam_auth(&mut self, api: ApiId, auth: &Node) {
         for a in auth.get("Authorizers").and_then(Node::as_map).unwrap_or(&[]) {
-            let kind = if a.value.get("UserPoolArn").is_some() {
+            let has = |k: &str| a.value.get(k).is_some();
+            let kind = if has("UserPoolArn") {
                 AuthKind::Cognito
-            } else if a.value.get("JwtConfiguration").is_some() {
+            } else if has("JwtConfiguration") {
                 AuthKind::Jwt
-            } else if a.value.get("FunctionArn").is_some() {
+            } else if ["FunctionArn", "FunctionPayloadType", "AuthorizerPayloadFormatVersion", "Identity"]
+                .iter()
+                .any(|k| has(k))
+            {
                 AuthKind::Lambda
             } else {
                 AuthKind::Unknown
             };
-            self.model.add_authorizer(a.key.clone(), kind, Some(api), Loc::new(self.res.file, a.key_span));
+            let loc = Loc::new(self.res.file, a.key_span);
+            self.model.add_authorizer(a.key.clone(), kind, Some(api), loc);
+            // SAM lets API Gateway invoke a Lambda authorizer through a resource policy: for a
+            // REST API unless told not to, for an HTTP API only when told to.
+            let flag = |k: &str| a.value.get(k).and_then(Node::as_bool) == Some(true);
+            let permitted = match self.model.apis[api].kind {
+                ApiKind::Http => flag("EnableFunctionDefaultPermissions"),
+                _ => !flag("DisableFunctionDefaultPermissions"),
+            };
+            if let Some(n) = a.value.get("FunctionArn").filter(|_| permitted) {
+                let f = self.function_ref(n);
+                let name =
+                    f.map_or_else(|| self.res.val(n).display().to_string(), |f| self.model.functions[f].name.clone());
+                let arn = Some(Val::Unknown("the API's ARN (generated by SAM)".into(), loc));
+                self.sam_permission(
+                    &name,
+                    f,
+                    "apigateway.amazonaws.com",
+                    "lambda:InvokeFunction",
+                    loc,
+                    (arn, None),
+                    false,
+                );
+            }
         }
         let default = match auth.get("DefaultAuthorizer").map(|d| self.res.val(d)) {
             Some(Val::Known(name, _)) => Some(self.named_auth(api, &name)),
@@ -197,15 +264,86 @@ impl Builder<'_> {
         };
     }
 
+    /// `AWS::Serverless::WebSocketApi`: a route per `Routes` key to its function; `Auth` applies to
+    /// `$connect` (callers authenticate once, there).
+    fn sam_websocket_api(&mut self, api: ApiId, name: &str, props: &Node) {
+        let auth = props.get("Auth");
+        let auth_type = auth.and_then(|a| a.get("AuthType")).map(|t| self.res.val(t));
+        let mut authorizer = None;
+        if auth_type.as_ref().is_some_and(|t| t.is_known("CUSTOM")) {
+            let a = auth.unwrap_or(props);
+            let aname =
+                a.get("Name").map_or_else(|| format!("{name}ConnectAuthorizer"), |n| self.res.val(n).display().into());
+            let loc = Loc::new(self.res.file, a.span);
+            authorizer = Some(self.model.add_authorizer(aname, AuthKind::Lambda, Some(api), loc));
+            if let Some(f) = a.get("AuthArn").and_then(|n| self.function_ref(n)) {
+                if a.get("InvokeRole").is_none() {
+                    let fname = self.model.functions[f].name.clone();
+                    let arn = Some(Val::Unknown("the API's ARN (generated by SAM)".into(), loc));
+                    self.sam_permission(
+                        &fname,
+                        Some(f),
+                        "apigateway.amazonaws.com",
+                        "lambda:InvokeFunction",
+                        loc,
+                        (arn, None),
+                        false,
+                    );
+                }
+            }
+        }
+        for r in props.get("Routes").and_then(Node::as_map).unwrap_or(&[]) {
+            let loc = Loc::new(self.res.file, r.key_span);
+            let function = r.value.get("FunctionArn").and_then(|n| self.function_ref(n));
+            let api_key_required = r.value.get("ApiKeyRequired").and_then(Node::as_bool).unwrap_or(false);
+            let connect = r.key == "$connect";
+            let route_auth = auth_type.as_ref().filter(|_| connect);
+            let auth = super::api_gateway_auth(
+                ApiKind::WebSocket,
+                &r.key,
+                route_auth,
+                authorizer.map(|a| self.model.authorizers[a].kind),
+                api_key_required,
+            );
+            if let Some(n) = r.value.get("FunctionArn") {
+                let fname = function
+                    .map_or_else(|| self.res.val(n).display().to_string(), |f| self.model.functions[f].name.clone());
+                let arn = Some(Val::Unknown("the API's ARN (generated by SAM)".into(), loc));
+                self.sam_permission(
+                    &fname,
+                    function,
+                    "apigateway.amazonaws.com",
+                    "lambda:InvokeFunction",
+                    loc,
+                    (arn, None),
+                    false,
+                );
+            }
+            self.model.endpoints.push(Endpoint {
+                kind: ApiKind::WebSocket,
+                api: Some(api),
+                method: "ANY".into(),
+                path: r.key.clone(),
+                function,
+                auth,
+                authorizer: if connect { authorizer } else { None },
+                api_key_required,
+                loc,
+                cors: None,
+            });
+        }
+    }
+
     /// What an authorizer name means on an API: `NONE`, `AWS_IAM`, or one of its authorizers.
+    /// (An authorizer the API defines under one of those names wins, as in SAM.)
     fn named_auth(&self, api: ApiId, name: &str) -> (AuthKind, Option<AuthorizerId>) {
+        if let Some(id) = self.model.authorizers.iter().position(|a| a.api == Some(api) && a.name == name) {
+            return (self.model.authorizers[id].kind, Some(id));
+        }
         match name {
             "NONE" => (AuthKind::None, None),
             "AWS_IAM" => (AuthKind::Iam, None),
-            _ => match self.model.authorizers.iter().position(|a| a.api == Some(api) && a.name == name) {
-                Some(id) => (self.model.authorizers[id].kind, Some(id)),
-                None => (AuthKind::Unknown, None),
-            },
+            _ => (AuthKind::Unknown, None),
         }
     }
 
@@ -329,24 +467,35 @@ impl Builder<'_> {
         self.model.permissions.push(permission);
     }
 
-    /// SAM function events (`Api`, `HttpApi`) and `FunctionUrlConfig`.
-    fn sam_function_entry_points(&mut self, name: &str, props: &Node, globals: Option<&Node>, ix: &mut ApiIndex) {
-        let Some(&function) = self.functions.get(name) else { return };
-        let url =
-            props.get("FunctionUrlConfig").or_else(|| globals.and_then(|g| g.path(&["Function", "FunctionUrlConfig"])));
-        if let Some(u) = url {
+    /// SAM function events (`Api`, `HttpApi`) and `FunctionUrlConfig`; a state machine's `Api`
+    /// events (`function: None`).
+    fn sam_entry_points(
+        &mut self,
+        name: &str,
+        function: Option<usize>,
+        props: &Node,
+        globals: Option<&Node>,
+        ix: &mut ApiIndex,
+    ) {
+        let url = props
+            .get("FunctionUrlConfig")
+            .or_else(|| globals.and_then(|g| g.path(&["Function", "FunctionUrlConfig"])))
+            .filter(|_| function.is_some());
+        if let (Some(u), Some(function)) = (url, function) {
             let loc = Loc::new(self.res.file, u.span);
             self.function_url(Some(function), u, loc);
             // SAM opens a URL with `AuthType: NONE` to everyone through its resource policy.
             if u.get("AuthType").is_some_and(|a| self.res.val(a).is_known("NONE")) {
                 for action in ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"] {
-                    self.sam_permission(name, function, "*", action, loc, (None, None), true);
+                    self.sam_permission(name, Some(function), "*", action, loc, (None, None), true);
                 }
             }
         }
         for ev in props.get("Events").and_then(Node::as_map).unwrap_or(&[]) {
             let ty = ev.value.get("Type").and_then(Node::as_str).unwrap_or("");
-            self.sam_event_permission(name, function, ev);
+            if let Some(function) = function {
+                self.sam_event_permission(name, function, ev);
+            }
             let (kind, api_key, implicit, global_key) = match ty {
                 "Api" => (ApiKind::Rest, "RestApiId", IMPLICIT_REST, "Api"),
                 "HttpApi" => (ApiKind::Http, "ApiId", IMPLICIT_HTTP, "HttpApi"),
@@ -357,16 +506,23 @@ impl Builder<'_> {
                 Some(r) => ix.api(r),
                 None => Some(self.implicit_api(implicit, kind, global_key, globals, ix)),
             };
+            // An HTTP API event with no path is the default route.
+            let default_path = if kind == ApiKind::Http { "$default" } else { "/" };
+            // The API decides what kind of route it is (an `HttpApi` event may name a REST API).
+            let kind = api.map_or(kind, |a| self.model.apis[a].kind);
             let method = ep
                 .and_then(|p| p.get("Method"))
                 .and_then(Node::scalar_text)
                 .map_or_else(|| "ANY".into(), |m| m.to_ascii_uppercase());
             let method = if method == "X-AMAZON-APIGATEWAY-ANY-METHOD" { "ANY".into() } else { method };
-            let path =
-                ep.and_then(|p| p.get("Path")).map_or_else(|| "/".into(), |p| self.res.val(p).display().to_string());
+            let path = ep
+                .and_then(|p| p.get("Path"))
+                .map_or_else(|| default_path.into(), |p| self.res.val(p).display().to_string());
+            let path = if path == "/$default" { "$default".to_string() } else { path };
             let event_auth = ep.and_then(|p| p.path(&["Auth", "Authorizer"])).map(|a| self.res.val(a));
-            let api_key_required =
-                ep.and_then(|p| p.path(&["Auth", "ApiKeyRequired"])).and_then(Node::as_bool).unwrap_or(false);
+            let event_auth_given = event_auth.is_some();
+            let event_api_key = ep.and_then(|p| p.path(&["Auth", "ApiKeyRequired"])).and_then(Node::as_bool);
+            let api_key_required = event_api_key.unwrap_or(false);
             let (mut auth, authorizer) = match (event_auth, api) {
                 (Some(Val::Known(n, _)), Some(api)) => self.named_auth(api, &n),
                 (Some(Val::Known(n, _)), None) if n == "NONE" => (AuthKind::None, None),
@@ -374,6 +530,8 @@ impl Builder<'_> {
                 (Some(_), _) => (AuthKind::Unknown, None),
                 // The definition in another file decides.
                 (None, Some(api)) if self.model.apis[api].external_definition => (AuthKind::Unknown, None),
+                // HTTP APIs answer CORS preflight requests without authorization.
+                (None, Some(_)) if kind == ApiKind::Http && method == "OPTIONS" => (AuthKind::None, None),
                 (None, Some(api)) => self.model.apis[api].default_auth.unwrap_or((AuthKind::None, None)),
                 // An API defined elsewhere (`!ImportValue`, a parameter): its settings are unknown.
                 (None, None) => (AuthKind::Unknown, None),
@@ -381,12 +539,36 @@ impl Builder<'_> {
             if auth == AuthKind::None && api_key_required {
                 auth = AuthKind::ApiKey;
             }
+            // `ApiKeyRequired: false` on the event overrides the API's.
+            if auth == AuthKind::ApiKey && event_api_key == Some(false) {
+                auth = AuthKind::None;
+            }
+            // SAM writes the API's resource policy (and the event's own) for this route.
+            if let Some(api) = api.filter(|_| kind == ApiKind::Rest) {
+                let loc = Loc::new(self.res.file, ev.key_span);
+                let own = ep.and_then(|p| p.path(&["Auth", "ResourcePolicy"]));
+                for rp in [ix.sam_resource_policies.get(&api), own].into_iter().flatten() {
+                    let st = api_policy::sam(rp, &self.res, Some((&method, &path)), loc);
+                    if !st.is_empty() {
+                        self.model.apis[api].policy.get_or_insert_with(Vec::new).extend(st);
+                    }
+                }
+                if let Some(rp) = own {
+                    let st = api_policy::sam(rp, &self.res, None, loc);
+                    if !st.is_empty() {
+                        self.model.apis[api].policy.get_or_insert_with(Vec::new).extend(st);
+                    }
+                }
+            }
+            if event_auth_given {
+                ix.explicit_auth.insert(self.model.endpoints.len());
+            }
             self.model.endpoints.push(Endpoint {
                 kind,
                 api,
                 method,
                 path,
-                function: Some(function),
+                function,
                 auth,
                 authorizer,
                 api_key_required,
@@ -406,6 +588,7 @@ impl Builder<'_> {
         let (principal, arn, account) = match ev.value.get("Type").and_then(Node::as_str).unwrap_or("") {
             "Api" | "HttpApi" => ("apigateway.amazonaws.com", generated("API's ARN"), None),
             "S3" => ("s3.amazonaws.com", None, generated("account")),
+            "SNS" if super::sam::sqs_subscription(props) => return,
             "SNS" => ("sns.amazonaws.com", source("Topic").or_else(|| generated("topic")), None),
             "Schedule" | "CloudWatchEvent" | "EventBridgeRule" => ("events.amazonaws.com", generated("rule"), None),
             "CloudWatchLogs" => ("logs.amazonaws.com", generated("log group"), None),
@@ -414,14 +597,14 @@ impl Builder<'_> {
             "AlexaSkill" => ("alexa-appkit.amazon.com", source("SkillId"), None),
             _ => return,
         };
-        self.sam_permission(fname, function, principal, "lambda:InvokeFunction", loc, (arn, account), false);
+        self.sam_permission(fname, Some(function), principal, "lambda:InvokeFunction", loc, (arn, account), false);
     }
 
     #[allow(clippy::too_many_arguments)]
     pub(super) fn sam_permission(
         &mut self,
         fname: &str,
-        function: usize,
+        function: Option<usize>,
         principal: &str,
         action: &str,
         loc: Loc,
@@ -430,7 +613,7 @@ impl Builder<'_> {
     ) {
         self.model.permissions.push(Permission {
             cloud: Cloud::Aws,
-            function: Some(function),
+            function,
             function_ref: fname.to_string(),
             action: Val::Known(action.into(), loc),
             principal: Val::Known(principal.into(), loc),
@@ -462,13 +645,16 @@ impl Builder<'_> {
                 g,
                 if kind == ApiKind::Rest { "AWS::Serverless::Api" } else { "AWS::Serverless::HttpApi" },
             );
+            if let Some(rp) = g.path(&["Auth", "ResourcePolicy"]).filter(|_| kind == ApiKind::Rest) {
+                ix.sam_resource_policies.insert(id, rp.clone());
+            }
         }
         id
     }
 
     /// Routes of an OpenAPI body. A route without `security` gets the document's default, else
     /// the API's default authorizer (SAM applies it to every path of the definition).
-    fn openapi_routes(&mut self, api: ApiId, body: &Node) {
+    fn openapi_routes(&mut self, api: ApiId, body: &Node, explicit_auth: &std::collections::HashSet<usize>) {
         let def = openapi::read(body, &self.res);
         let mut scheme_ids: HashMap<String, (AuthKind, Option<AuthorizerId>)> = HashMap::new();
         for s in &def.schemes {
@@ -478,20 +664,40 @@ impl Builder<'_> {
             scheme_ids.insert(s.name.clone(), (kind, (kind != AuthKind::ApiKey).then_some(id)));
         }
         let kind = self.model.apis[api].kind;
+        if let Some(names) = &def.default_security {
+            self.model.reference_schemes(api, names);
+        }
         for r in def.routes {
-            // An event of a SAM function may describe the same route: it is already in.
-            if self.model.endpoints.iter().any(|e| e.api == Some(api) && e.method == r.method && e.path == r.path) {
-                continue;
+            if let Some(names) = &r.security {
+                self.model.reference_schemes(api, names);
             }
+            // A method's own `security` wins; then the API's default authorizer (SAM writes it
+            // into each method that has none); then the document's `security`.
             let (auth, authorizer) = if r.iam {
                 (AuthKind::Iam, None)
             } else {
-                match r.security.as_ref().or(def.default_security.as_ref()) {
-                    Some(names) => security_auth(names, &scheme_ids),
-                    None => self.model.apis[api].default_auth.unwrap_or((AuthKind::None, None)),
+                match (&r.security, self.model.apis[api].default_auth, &def.default_security) {
+                    (Some(names), _, _) => security_auth(names, &scheme_ids),
+                    (None, Some(d), _) => d,
+                    (None, None, Some(names)) => security_auth(names, &scheme_ids),
+                    (None, None, None) => (AuthKind::None, None),
                 }
             };
-            let function = r.function.and_then(|f| self.functions.get(&f).copied());
+            let function = r.function.as_ref().and_then(|f| self.functions.get(f).copied());
+            // An event of a SAM function may describe the same route. SAM keeps what the
+            // definition already says: its integration, and its `security` unless the event
+            // names an authorizer.
+            let same = |e: &Endpoint| e.api == Some(api) && e.method == r.method && e.path == r.path;
+            if let Some(i) = self.model.endpoints.iter().position(same) {
+                if r.has_integration {
+                    self.model.endpoints[i].function = function;
+                }
+                if r.security.is_some() && !explicit_auth.contains(&i) {
+                    self.model.endpoints[i].auth = auth;
+                    self.model.endpoints[i].authorizer = authorizer;
+                }
+                continue;
+            }
             self.model.endpoints.push(Endpoint {
                 kind,
                 api: Some(api),
@@ -519,7 +725,10 @@ pub(super) fn security_auth(
     }
     let mut best: Option<(AuthKind, Option<AuthorizerId>)> = None;
     for n in names {
-        let found = schemes.get(n).copied().unwrap_or((AuthKind::Unknown, None));
+        // SAM writes `security: [{NONE: []}]` for `Authorizer: NONE`: a scheme the definition does
+        // not define, which API Gateway ignores.
+        let undefined = if n == "NONE" { (AuthKind::None, None) } else { (AuthKind::Unknown, None) };
+        let found = schemes.get(n).copied().unwrap_or(undefined);
         best = match best {
             // Any real authenticator beats an API key alone.
             Some(b) if b.0 != AuthKind::ApiKey => Some(b),
@@ -551,15 +760,6 @@ fn rest_path(resource: &Node, resources: &[crate::loader::Entry], depth: usize) 
         .path(&["Properties", "ParentId"])
         .map_or_else(|| "/".to_string(), |p| rest_path(p, resources, depth + 1));
     if parent.ends_with('/') { format!("{parent}{part}") } else { format!("{parent}/{part}") }
-}
-
-/// Does an API's resource policy restrict who may call it (a condition or a deny)?
-fn restricts_callers(policy: &Node) -> bool {
-    policy.get("Statement").is_some_and(|st| {
-        st.one_or_many()
-            .iter()
-            .any(|s| s.get("Condition").is_some() || s.get("Effect").and_then(Node::as_str) == Some("Deny"))
-    })
 }
 
 /// CORS settings in any of their forms: SAM's `Cors: "'*'"` / `{AllowOrigin, AllowCredentials}`,

@@ -64,6 +64,7 @@ impl<'m> Builder<'m> {
                 .and_then(|n| self.res.val(n).known().map(str::to_string));
             self.principals.insert(e.key.clone(), id);
         }
+        let mut deployment_preferences = Vec::new();
         for e in entries {
             let props = e.value.get("Properties");
             let key_loc = Loc::new(self.res.file, e.key_span);
@@ -96,6 +97,31 @@ impl<'m> Builder<'m> {
                     let f = self.function(&e.key, key_loc, props, true);
                     self.model.functions[f].package = super::package::cloudformation(&e.value, props, &self.res);
                     self.functions.insert(e.key.clone(), f);
+                    if let Some(p) = props {
+                        self.sam_event_roles(&e.key, p, false);
+                        deployment_preferences.extend(p.get("DeploymentPreference").cloned());
+                    }
+                }
+                "AWS::Serverless::GraphQLApi" => {
+                    if let Some(p) = props {
+                        self.graphql_api(&e.key, key_loc, p, entries);
+                    }
+                }
+                "AWS::Serverless::CapacityProvider" => {
+                    let merged;
+                    let props = match (props, globals.and_then(|g| g.get("CapacityProvider"))) {
+                        (Some(p), Some(g)) => {
+                            merged = merge_globals(p, g);
+                            Some(&merged)
+                        }
+                        (p, g) => p.or(g),
+                    };
+                    self.capacity_provider(&e.key, key_loc, props);
+                }
+                "AWS::Serverless::StateMachine" => {
+                    if let Some(p) = props {
+                        self.state_machine(&e.key, key_loc, p);
+                    }
                 }
                 "AWS::S3::BucketPolicy" | "AWS::SQS::QueuePolicy" | "AWS::SNS::TopicPolicy" => {
                     if let Some(doc) = props.and_then(|p| p.get("PolicyDocument")) {
@@ -111,6 +137,8 @@ impl<'m> Builder<'m> {
                 _ => {}
             }
         }
+        let prefs: Vec<&Node> = deployment_preferences.iter().collect();
+        self.sam_template_roles(&prefs);
         // A version or alias of a function stands for the function: routes, URLs and
         // permissions that name `!Ref FnAliaslive` reach the same code.
         for e in entries {
@@ -203,6 +231,8 @@ impl<'m> Builder<'m> {
             for n in props.get(key).map(Node::one_or_many).unwrap_or(&[]) {
                 match Resolver::referenced_resource(n).and_then(|r| self.principals.get(&r).copied()) {
                     Some(id) => roles.push(id),
+                    // A role named by its name is a role defined elsewhere: the policy is its.
+                    None if key == "Roles" => roles.push(self.role_reference(n)),
                     None => external.push(self.res.val(n).display().to_string()),
                 }
             }
@@ -223,21 +253,28 @@ impl<'m> Builder<'m> {
     fn function(&mut self, name: &str, loc: Loc, props: Option<&Node>, sam: bool) -> usize {
         let empty = Node::new(Default::default(), Value::Null);
         let props = props.unwrap_or(&empty);
-        // `Role: null` is no role (SAM then generates one); `!If [C, Role, !Ref AWS::NoValue]`
-        // names the role of its first real branch.
-        let role_node = props
-            .get("Role")
-            .filter(|r| !r.is_null())
-            .map(|r| conditional_items(r).into_iter().map(|(n, _)| n).next().unwrap_or(r));
-        let role = match role_node {
-            Some(r) => Some(self.role_reference(r)),
-            None if sam => {
-                let id = self.model.add_role(format!("{name}Role"), loc, RoleKind::SamGenerated);
-                self.sam_policies(&format!("function {name}"), id, props);
-                self.sam_role_defaults(name, id, loc, props);
-                Some(id)
+        // `Role: null` is no role (SAM then generates one). `!If [C, Role, !Ref AWS::NoValue]`:
+        // SAM generates the role for the empty branch; the model takes the first branch.
+        let written = props.get("Role").filter(|r| !r.is_null());
+        let first_branch = |r: &'_ Node| -> Option<Node> {
+            match r.as_map() {
+                Some([e]) if e.key == "Fn::If" => e.value.as_seq().and_then(|b| b.get(1)).cloned(),
+                _ => Some(r.clone()),
             }
-            None => None,
+        };
+        let no_value =
+            |n: &Node| matches!(n.as_map(), Some([e]) if e.key == "Ref" && e.value.as_str() == Some("AWS::NoValue"));
+        let generate = sam && written.is_none_or(super::sam::is_if_with_no_value);
+        let generated = generate.then(|| {
+            let id = self.generated_role(format!("{name}Role"), loc);
+            self.sam_policies(&format!("function {name}"), id, props);
+            self.sam_role_defaults(name, id, loc, props);
+            id
+        });
+        let role_node = written.and_then(first_branch).filter(|n| !no_value(n));
+        let role = match &role_node {
+            Some(r) => Some(self.role_reference(r)),
+            None => generated,
         };
         let environment = props
             .path(&["Environment", "Variables"])
@@ -250,7 +287,7 @@ impl<'m> Builder<'m> {
             name: name.to_string(),
             loc,
             role,
-            role_loc: role_node.map(|r| self.res.loc(r)),
+            role_loc: role_node.as_ref().map(|r| self.res.loc(r)),
             runtime: props.get("Runtime").map(|n| self.res.val(n)),
             handler: props.get("Handler").map(|n| self.res.val(n)),
             environment,
@@ -322,9 +359,9 @@ impl<'m> Builder<'m> {
                         parameters,
                     });
                 }
-                // `!Sub arn:…` or a template we do not know; `!Ref SomeManagedPolicy` is linked by
-                // `link_managed_policy_refs`.
-                Value::Map(_) if Resolver::referenced_resource(p).is_none() => {
+                // `!Sub arn:…`, a template we do not know, or `!Ref SomeManagedPolicy` (whose
+                // statements, when it is in the template, `link_managed_policy_refs` links).
+                Value::Map(_) => {
                     let v = self.res.val(p);
                     self.attach_managed_if(v, vec![role], conditional);
                 }
@@ -338,11 +375,19 @@ impl<'m> Builder<'m> {
     pub fn link_managed_policy_refs(&mut self, resources: &Node) {
         let Some(entries) = resources.as_map() else { return };
         for e in entries {
-            if resource_type(&e.value) != "AWS::IAM::Role" {
-                continue;
-            }
-            let Some(&role) = self.principals.get(&e.key) else { continue };
-            for n in e.value.path(&["Properties", "ManagedPolicyArns"]).map(Node::one_or_many).unwrap_or(&[]) {
+            // A role's `ManagedPolicyArns`, or the `Policies` of a SAM function or state machine
+            // (for the role SAM generates).
+            let (role, refs) = match resource_type(&e.value) {
+                "AWS::IAM::Role" => (self.principals.get(&e.key), e.value.path(&["Properties", "ManagedPolicyArns"])),
+                "AWS::Serverless::Function" | "AWS::Serverless::StateMachine"
+                    if e.value.path(&["Properties", "Role"]).is_none_or(Node::is_null) =>
+                {
+                    (self.principals.get(&format!("{}Role", e.key)), e.value.path(&["Properties", "Policies"]))
+                }
+                _ => continue,
+            };
+            let Some(&role) = role else { continue };
+            for (n, _) in refs.map(conditional_items).unwrap_or_default() {
                 let Some(policy) = Resolver::referenced_resource(n) else { continue };
                 let owner = format!("policy {policy}");
                 for s in self
@@ -393,7 +438,7 @@ pub fn resource_type(resource: &Node) -> &str {
 
 /// SAM `Globals.Function` under a function's properties: the function's own keys win; maps such
 /// as `Environment.Variables` are merged key by key.
-fn merge_globals(props: &Node, globals: &Node) -> Node {
+pub(super) fn merge_globals(props: &Node, globals: &Node) -> Node {
     let (Some(own), Some(glob)) = (props.as_map(), globals.as_map()) else { return props.clone() };
     let mut entries = own.to_vec();
     for g in glob {
@@ -421,6 +466,7 @@ pub fn build(doc: &Node, path: &str) -> Model {
         }
         b.add_resources(resources, doc.get("Globals"));
         b.link_managed_policy_refs(resources);
+        b.sam_connectors(resources);
         b.add_apis(resources, doc.get("Globals"));
     }
     model.link();

@@ -1,6 +1,7 @@
 //! Frontends: each deployment format into the one [`Model`]. Formats are recognised by content,
 //! not only by file name.
 
+pub mod api_policy;
 pub mod azure;
 pub mod cfn_apis;
 pub mod cloudformation;
@@ -8,6 +9,7 @@ pub mod openapi;
 pub mod package;
 pub mod policy_document;
 pub mod sam;
+pub mod sam_connectors;
 pub mod serverless;
 pub mod serverless_events;
 pub mod terraform;

@@ -29,6 +29,8 @@ pub struct Route {
     pub iam: bool,
     /// The logical id of the function its integration invokes, when that is in the template.
     pub function: Option<String>,
+    /// It has an integration (`x-amazon-apigateway-integration`).
+    pub has_integration: bool,
     pub loc: Loc,
 }
 
@@ -53,12 +55,14 @@ pub fn read(doc: &Node, res: &Resolver) -> Definition {
     }
     def.default_security = doc.get("security").map(security_names);
     for p in doc.get("paths").and_then(Node::as_map).unwrap_or(&[]) {
-        for m in p.value.as_map().unwrap_or(&[]) {
+        let Some(item) = deployed(&p.value) else { continue };
+        for m in item.as_map().unwrap_or(&[]) {
             let method = m.key.to_ascii_lowercase();
             if !METHODS.contains(&method.as_str()) {
                 continue;
             }
-            let op = &m.value;
+            // SAM wraps the operations of conditional events in `Fn::If`.
+            let Some(op) = deployed(&m.value) else { continue };
             let method = if method == "x-amazon-apigateway-any-method" {
                 "ANY".to_string()
             } else {
@@ -69,17 +73,30 @@ pub fn read(doc: &Node, res: &Resolver) -> Definition {
                 .and_then(Node::as_str)
                 .is_some_and(|t| t.eq_ignore_ascii_case("AWS_IAM"));
             let function = op.path(&["x-amazon-apigateway-integration", "uri"]).and_then(function_in_uri);
+            let has_integration = op.get("x-amazon-apigateway-integration").is_some();
             def.routes.push(Route {
                 method,
-                path: p.key.clone(),
+                // HTTP APIs' default route is written `$default` or `/$default`.
+                path: if p.key == "/$default" { "$default".into() } else { p.key.clone() },
                 security: op.get("security").map(security_names),
                 iam,
                 function,
+                has_integration,
                 loc: Loc::new(res.file, m.key_span),
             });
         }
     }
     def
+}
+
+/// A value that may be `Fn::If: [Cond, A, B]`: its first branch that is not `AWS::NoValue`
+/// (either may be deployed; the first is read), or `None` when there is none.
+fn deployed(node: &Node) -> Option<&Node> {
+    match node.as_map() {
+        Some([e]) if e.key == "Fn::If" => e.value.as_seq()?.iter().skip(1).find_map(deployed),
+        Some([e]) if e.key == "Ref" && e.value.as_str() == Some("AWS::NoValue") => None,
+        _ => Some(node),
+    }
 }
 
 /// `security: [{A: []}, {B: [scope]}]` → [A, B]. An empty requirement object (`{}`) means the
@@ -125,13 +142,32 @@ fn find_arn_ref(node: &Node, depth: usize) -> Option<String> {
     }
     match &node.value {
         Value::String(s) => {
-            // `…/functions/${MyFunction.Arn}/invocations`
+            // `…/functions/${MyFunction.Arn}/invocations`, or `${MyFunctionAliaslive}` (an alias
+            // or version, which stands for its function).
+            if let Some(i) = s.find("functions/${") {
+                let rest = &s[i + "functions/${".len()..];
+                let name = &rest[..rest.find('}')?];
+                return Some(name.strip_suffix(".Arn").unwrap_or(name).to_string());
+            }
             let i = s.find(".Arn}")?;
             let start = s[..i].rfind("${")? + 2;
             Some(s[start..i].to_string())
         }
         Value::Map(entries) => {
             if let [e] = entries.as_slice() {
+                // `Fn::Sub: [".../functions/${FunctionArn}/invocations", {FunctionArn: !GetAtt Fn.Arn}]`
+                if let (true, Some([template, Node { value: Value::Map(vars), .. }])) =
+                    (e.key == "Fn::Sub", e.value.as_seq())
+                {
+                    if let Some(name) = find_arn_ref(template, depth + 1) {
+                        return match vars.iter().find(|v| v.key == name) {
+                            Some(v) => {
+                                Resolver::referenced_resource(&v.value).or_else(|| find_arn_ref(&v.value, depth + 1))
+                            }
+                            None => Some(name),
+                        };
+                    }
+                }
                 if e.key == "Fn::GetAtt" {
                     if let Some(id) = Resolver::referenced_resource(node) {
                         return Some(id);

@@ -13,7 +13,14 @@ pub fn add(model: &mut Model, doc: &Node, res: &Resolver) {
         .and_then(|p| p.get("endpointType"))
         .and_then(Node::as_str)
         .is_some_and(|t| t.eq_ignore_ascii_case("PRIVATE"));
-    let resource_policy = provider.and_then(|p| p.path(&["apiGateway", "resourcePolicy"])).is_some();
+    // `provider.apiGateway.resourcePolicy`: a list of statements.
+    let resource_policy = provider.and_then(|p| p.path(&["apiGateway", "resourcePolicy"])).map(|rp| {
+        let doc = Node::new(
+            rp.span,
+            Value::Map(vec![crate::loader::Entry { key: "Statement".into(), key_span: rp.span, value: rp.clone() }]),
+        );
+        super::api_policy::read(&doc, res)
+    });
     let anchor = doc.entry("provider").map(|e| Loc::new(res.file, e.key_span)).unwrap_or_default();
     let mut rest: Option<ApiId> = None;
     let mut http: Option<ApiId> = None;
@@ -92,7 +99,8 @@ pub fn add(model: &mut Model, doc: &Node, res: &Resolver) {
                 "http" => {
                     let api = *rest.get_or_insert_with(|| {
                         let id = model.add_api("ApiGatewayRestApi", ApiKind::Rest, anchor);
-                        model.apis[id].private = private_endpoint || resource_policy;
+                        model.apis[id].private = private_endpoint;
+                        model.apis[id].policy = resource_policy.clone();
                         id
                     });
                     let (method, path) = method_path(spec);

@@ -28,8 +28,8 @@ use crate::frontend::policy_document::Owner;
 use crate::frontend::values::Resolver;
 use crate::loader::{self, Node, Value};
 use crate::model::{
-    ApiId, ApiKind, AuthKind, AuthorizerId, Cloud, Cors, Effect, Endpoint, Function, FunctionId, Origin, Permission,
-    PolicyKind, Val,
+    ApiId, ApiKind, ApiPolicyStatement, AuthKind, AuthorizerId, Cloud, Cors, Endpoint, Function, FunctionId, Origin,
+    Permission, PolicyKind, Val,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -161,8 +161,9 @@ impl ModuleBuilder<'_, '_> {
         }
         for r in module.resources_of("aws_api_gateway_rest_api_policy") {
             if let Some(api) = ix.api(r.body.get("rest_api_id")) {
-                if r.body.get("policy").is_some_and(|p| self.restricts_callers(r, p)) {
-                    self.model.apis[api].private = true;
+                if let Some(p) = r.body.get("policy") {
+                    let st = self.api_policy(r, p);
+                    self.model.apis[api].policy.get_or_insert_with(Vec::new).extend(st);
                 }
             }
         }
@@ -237,8 +238,11 @@ impl ModuleBuilder<'_, '_> {
                 .iter()
                 .any(|t| t.known().is_some_and(|t| t.eq_ignore_ascii_case("PRIVATE")))
         });
-        let restricted = r.ty == REST_API && r.body.get("policy").is_some_and(|p| self.restricts_callers(r, p));
-        self.model.apis[api].private = private || restricted;
+        self.model.apis[api].private = private;
+        if let Some(p) = r.body.get("policy").filter(|_| r.ty == REST_API) {
+            let st = self.api_policy(r, p);
+            self.model.apis[api].policy.get_or_insert_with(Vec::new).extend(st);
+        }
         if let Some(c) = r.nested("cors_configuration").first() {
             self.model.apis[api].cors = Some(cors(c, &res));
         }
@@ -270,18 +274,16 @@ impl ModuleBuilder<'_, '_> {
         }
     }
 
-    /// Does an API's resource policy restrict who may call it (a condition or a deny), as for
-    /// CloudFormation's `Policy`?
-    fn restricts_callers(&self, r: &Block<'_>, policy: &Node) -> bool {
+    /// An API's resource policy, reduced to who may call which routes (as CloudFormation's
+    /// `Policy`).
+    fn api_policy(&self, r: &Block<'_>, policy: &Node) -> Vec<ApiPolicyStatement> {
         let owner = Owner {
             kind: PolicyKind::Resource,
             origin: Origin::Inline,
             roles: Vec::new(),
             name: format!("API {}", r.name),
         };
-        self.policy(r.file, policy, &owner, 0)
-            .iter()
-            .any(|s| !s.conditions.is_empty() || s.effect == Some(Effect::Deny))
+        self.policy(r.file, policy, &owner, 0).iter().map(crate::frontend::api_policy::summarise).collect()
     }
 
     /// `aws_api_gateway_method`, with the function of the `aws_api_gateway_integration` of the same
@@ -417,7 +419,13 @@ impl ModuleBuilder<'_, '_> {
             .filter(|e| e.api == Some(api))
             .map(|e| (e.method.clone(), e.path.clone()))
             .collect();
+        if let Some(names) = &def.default_security {
+            self.model.reference_schemes(api, names);
+        }
         for route in def.routes {
+            if let Some(names) = &route.security {
+                self.model.reference_schemes(api, names);
+            }
             if !seen.insert((route.method.clone(), route.path.clone())) {
                 continue;
             }
@@ -843,16 +851,18 @@ resource "aws_api_gateway_rest_api" "separate" {}
 resource "aws_api_gateway_rest_api_policy" "separate" {
   rest_api_id = aws_api_gateway_rest_api.separate.id
   policy = <<-JSON
-    {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
+    {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*"},
+      {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*",
       "Condition": {"NotIpAddress": {"aws:SourceIp": ["10.0.0.0/8"]}}}]}
   JSON
 }
 "#,
         );
-        let private: Vec<(&str, bool)> = m.apis.iter().map(|a| (a.name.as_str(), a.private)).collect();
+        let private: Vec<(&str, bool)> = m.apis.iter().map(|a| (a.name.as_str(), a.private_for(None))).collect();
+        // An IP allow-list is no VPC, endpoint or account restriction.
         assert_eq!(
             private,
-            [("vpc", true), ("edge", false), ("by_policy", true), ("open_policy", false), ("separate", true)]
+            [("vpc", true), ("edge", false), ("by_policy", true), ("open_policy", false), ("separate", false)]
         );
         // Resource policies of APIs are read only for this: they are not model statements.
         assert!(m.statements.is_empty());
@@ -917,6 +927,44 @@ resource "aws_api_gateway_rest_api" "templated" {
         assert_eq!(m.endpoints[0].loc.span.start, Position::new(20, 9));
         assert_eq!(m.endpoints[2].loc.span.start, Position::new(35, 43));
         assert_eq!(m.endpoints[2].api, Some(2), "APIs are added REST first");
+    }
+
+    #[test]
+    fn api_key_scheme_named_by_routes_is_referenced() {
+        let m = model(
+            r#"
+resource "aws_lambda_function" "fn" { function_name = "fn" }
+resource "aws_api_gateway_rest_api" "api" {
+  name = "keys"
+  body = jsonencode({
+    openapi = "3.0.1"
+    components = {
+      securitySchemes = {
+        api_key = { type = "apiKey", name = "x-api-key", in = "header" }
+        unused  = { type = "apiKey", name = "x-other", in = "header" }
+      }
+    }
+    paths = {
+      "/items" = {
+        get = {
+          security = [{ api_key = [] }]
+          x-amazon-apigateway-integration = { uri = aws_lambda_function.fn.invoke_arn, type = "aws_proxy" }
+        }
+      }
+    }
+  })
+}
+"#,
+        );
+        let ctx = crate::entities::Context::new(&m);
+        let used: Vec<(&str, bool)> = (0..m.authorizers.len())
+            .map(|i| {
+                let used = ctx.field(crate::entities::EntityKind::Authorizer, i, "used").truthy();
+                (m.authorizers[i].name.as_str(), used)
+            })
+            .collect();
+        assert_eq!(used, [("api_key", true), ("unused", false)]);
+        assert_eq!(m.endpoints[0].auth, AuthKind::ApiKey);
     }
 
     #[test]

@@ -209,6 +209,14 @@ fn substitute(template: &str, local: &[(String, Val)], outer: &[(String, Val)], 
                     partial = true;
                     out.push_str(v);
                 }
+                // A variable bound to `!GetAtt X.Arn` / `!Ref X` reads as what it stands for.
+                (_, Some(Val::Unknown(d, _))) if d.starts_with("!GetAtt ") || d.starts_with("!Ref ") => {
+                    partial = true;
+                    let inner = d.strip_prefix("!GetAtt ").or_else(|| d.strip_prefix("!Ref ")).unwrap_or(d);
+                    out.push_str("${");
+                    out.push_str(inner);
+                    out.push('}');
+                }
                 _ => {
                     partial = true;
                     out.push_str("${");
