@@ -94,6 +94,9 @@ pub struct Finding {
     /// The source line, with every secret on it redacted.
     pub snippet: String,
     pub fingerprint: String,
+    /// For data-flow findings: the path from where the data enters to where it is used, each
+    /// step with a note (SARIF `codeFlows`).
+    pub flow: Vec<Related>,
 }
 
 impl Finding {

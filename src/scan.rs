@@ -295,7 +295,8 @@ impl Scanner {
         }
         let functions = function_codes(&models);
         let owners = crate::code::stage::owners(&models);
-        let code_findings = crate::code::stage::structural_findings(&self.code_rules, &code.base, &models, &owners);
+        let mut code_findings = crate::code::stage::structural_findings(&self.code_rules, &code.base, &models, &owners);
+        code_findings.extend(crate::code::stage::taint_findings(&self.code_rules, &code.base, &models, &owners));
         let mut findings: Vec<Finding> = models
             .par_iter()
             .flat_map_iter(|model| {
@@ -310,7 +311,6 @@ impl Scanner {
             }
         }
         let mut indexes: HashMap<String, LineIndex> = HashMap::new();
-        let mut code_findings = code_findings;
         for f in &mut code_findings {
             if let Some((text, hits)) = code.texts.get(&f.location.path) {
                 let index = indexes.entry(f.location.path.clone()).or_insert_with(|| LineIndex::new(text));
@@ -571,6 +571,7 @@ impl Scanner {
                     related,
                     snippet: snippet(text, line, &ranges),
                     fingerprint: finding::fingerprint(&rule.spec.id, path, &finding::sha256_hex(secret.as_bytes())),
+                    flow: Vec::new(),
                 }
             })
             .collect()

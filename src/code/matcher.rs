@@ -65,6 +65,7 @@ pub struct Sink {
     pub option: Option<CompiledOption>,
     pub receiver: Option<Box<Sink>>,
     pub returned: bool,
+    pub decorated: Vec<NamePattern>,
     pub label: String,
     pub languages: Vec<Language>,
 }
@@ -214,6 +215,7 @@ impl CompiledCode {
             option: option(&s.option),
             receiver: s.receiver.as_ref().map(|r| Self::sink_receiver(r, rule_langs)).transpose()?.map(Box::new),
             returned: s.returned,
+            decorated: names(&s.decorated, "taint")?,
             label: s.label.clone(),
             languages,
         })

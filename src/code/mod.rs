@@ -12,6 +12,7 @@ pub mod matcher;
 pub mod python;
 pub mod rust;
 pub mod stage;
+pub mod taint;
 pub mod ts;
 
 pub use ir::FileFacts;

@@ -169,7 +169,13 @@ fn stmt_inner(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
             for c in named_children(n) {
                 match c.kind() {
                     "except_clause" | "except_group_clause" => {
-                        let alias = c.child_by_field_name("alias");
+                        // `except E as e`: an `alias` field, or an `as_pattern` child.
+                        let alias = c.child_by_field_name("alias").or_else(|| {
+                            named_children(c)
+                                .into_iter()
+                                .find(|x| x.kind() == "as_pattern")
+                                .and_then(|p| p.child_by_field_name("alias"))
+                        });
                         let name = alias.map(|a| l.text(a));
                         let hpos = alias.map_or(l.pos(c), |a| l.pos(a));
                         let b = named_children(c).into_iter().find(|x| x.kind() == "block");

@@ -279,13 +279,13 @@ impl Lower<'_> {
             }
         }
         self.facts.functions[id].params = params;
-        let body = self.block(block);
+        let body = self.block_(block, true);
         self.facts.functions[id].body = body;
         self.current = outer;
         id
     }
 
-    fn block(&mut self, b: &syn::Block) -> Vec<Stmt> {
+    fn block_(&mut self, b: &syn::Block, tail: bool) -> Vec<Stmt> {
         let mut out = Vec::new();
         let n = b.stmts.len();
         for (i, s) in b.stmts.iter().enumerate() {
@@ -304,24 +304,10 @@ impl Lower<'_> {
                 }
                 syn::Stmt::Item(item) => self.item(item, "", &mut out),
                 syn::Stmt::Expr(e, semi) => {
-                    // The block's tail expression is its value: in a function, what it returns.
-                    if semi.is_none()
-                        && i + 1 == n
-                        && !matches!(
-                            e,
-                            syn::Expr::If(_)
-                                | syn::Expr::Match(_)
-                                | syn::Expr::ForLoop(_)
-                                | syn::Expr::While(_)
-                                | syn::Expr::Loop(_)
-                        )
-                    {
-                        let pos = pos_of(e.span());
-                        let v = self.expr(e);
-                        out.push(Stmt::Return(Some(v), pos));
-                    } else {
-                        self.stmt_expr(e, &mut out);
-                    }
+                    // The tail expression of a function's body (or of a branch that is its tail)
+                    // is what the function returns.
+                    let is_tail = tail && semi.is_none() && i + 1 == n;
+                    self.stmt_expr_t(e, &mut out, is_tail);
                 }
                 syn::Stmt::Macro(m) => {
                     let e = self.mac(&m.mac);
@@ -336,18 +322,23 @@ impl Lower<'_> {
         out
     }
 
-    /// Control flow in statement position becomes statements.
     fn stmt_expr(&mut self, e: &syn::Expr, out: &mut Vec<Stmt>) {
+        self.stmt_expr_t(e, out, false)
+    }
+
+    /// Control flow in statement position becomes statements; with `tail`, the value of the
+    /// expression (of each branch) is what the function returns.
+    fn stmt_expr_t(&mut self, e: &syn::Expr, out: &mut Vec<Stmt>, tail: bool) {
         let pos = pos_of(e.span());
         match e {
-            syn::Expr::If(i) => out.push(self.if_stmt(i)),
+            syn::Expr::If(i) => out.push(self.if_stmt(i, tail)),
             syn::Expr::Match(m) => {
                 let scrutinee = self.expr(&m.expr);
                 let mut body = vec![Stmt::Expr(scrutinee.clone())];
                 for arm in &m.arms {
                     let target = self.pat(&arm.pat);
                     let mut then = vec![Stmt::Assign { target, value: scrutinee.clone(), pos: pos_of(arm.pat.span()) }];
-                    self.stmt_expr(&arm.body, &mut then);
+                    self.stmt_expr_t(&arm.body, &mut then, tail);
                     body.push(Stmt::If { cond: Expr::other(vec![], pos), then, els: Vec::new() });
                 }
                 out.push(Stmt::Block(body));
@@ -355,21 +346,21 @@ impl Lower<'_> {
             syn::Expr::ForLoop(f) => {
                 let target = self.pat(&f.pat);
                 let iter = self.expr(&f.expr);
-                let body = self.block(&f.body);
+                let body = self.block_(&f.body, false);
                 out.push(Stmt::Loop { bind: Some((target, iter)), body });
             }
             syn::Expr::While(w) => {
                 let mut body = Vec::new();
                 self.cond(&w.cond, &mut body);
-                body.extend(self.block(&w.body));
+                body.extend(self.block_(&w.body, false));
                 out.push(Stmt::Loop { bind: None, body });
             }
             syn::Expr::Loop(lp) => {
-                let body = self.block(&lp.body);
+                let body = self.block_(&lp.body, false);
                 out.push(Stmt::Loop { bind: None, body });
             }
-            syn::Expr::Block(b) => out.push(Stmt::Block(self.block(&b.block))),
-            syn::Expr::Unsafe(b) => out.push(Stmt::Block(self.block(&b.block))),
+            syn::Expr::Block(b) => out.push(Stmt::Block(self.block_(&b.block, tail))),
+            syn::Expr::Unsafe(b) => out.push(Stmt::Block(self.block_(&b.block, tail))),
             syn::Expr::Return(r) => {
                 let v = r.expr.as_ref().map(|x| self.expr(x));
                 out.push(Stmt::Return(v, pos));
@@ -385,6 +376,10 @@ impl Lower<'_> {
                 let old = self.expr(&b.left);
                 let new = self.expr(&b.right);
                 out.push(Stmt::Assign { target, value: Expr::new(ExprKind::Template(vec![old, new]), pos), pos });
+            }
+            _ if tail => {
+                let v = self.expr(e);
+                out.push(Stmt::Return(Some(v), pos));
             }
             _ => {
                 let v = self.expr(e);
@@ -406,7 +401,7 @@ impl Lower<'_> {
         }
     }
 
-    fn if_stmt(&mut self, i: &syn::ExprIf) -> Stmt {
+    fn if_stmt(&mut self, i: &syn::ExprIf, tail: bool) -> Stmt {
         let mut then = Vec::new();
         let cond = match &*i.cond {
             syn::Expr::Let(_) => {
@@ -415,10 +410,10 @@ impl Lower<'_> {
             }
             c => self.expr(c),
         };
-        then.extend(self.block(&i.then_branch));
+        then.extend(self.block_(&i.then_branch, tail));
         let mut els = Vec::new();
         if let Some((_, e)) = &i.else_branch {
-            self.stmt_expr(e, &mut els);
+            self.stmt_expr_t(e, &mut els, tail);
         }
         Stmt::If { cond, then, els }
     }
@@ -572,8 +567,8 @@ impl Lower<'_> {
                     .collect();
                 self.facts.functions[id].params = params;
                 let body = match &*c.body {
-                    syn::Expr::Block(b) => self.block(&b.block),
-                    syn::Expr::Async(a) => self.block(&a.block),
+                    syn::Expr::Block(b) => self.block_(&b.block, true),
+                    syn::Expr::Async(a) => self.block_(&a.block, true),
                     other => {
                         let v = self.expr(other);
                         vec![Stmt::Return(Some(v), pos)]
@@ -623,7 +618,7 @@ impl Lower<'_> {
         self.facts.functions.push(super::ir::Func { pos, parent: Some(self.current), ..Default::default() });
         let outer = self.current;
         self.current = id;
-        let body = self.block(b);
+        let body = self.block_(b, true);
         self.facts.functions[id].body = body;
         self.current = outer;
         inline_call(id, pos)

@@ -96,6 +96,7 @@ pub fn finding(
         related,
         snippet: String::new(),
         fingerprint: finding::fingerprint(&rule.spec.id, path, identity),
+        flow: Vec::new(),
     }
 }
 
@@ -124,4 +125,53 @@ pub fn name_functions(
     related.dedup();
     let what = if names.len() == 1 { "function" } else { "functions" };
     (format!("{message} (in {what} {})", names.join(", ")), related)
+}
+
+/// The findings of the taint rules: each parsed file's functions analysed as entry points
+/// (handlers with their event, route functions, callbacks), calls followed into the files
+/// they import. One finding per sink, with the path from the source.
+pub fn taint_findings(
+    rules: &[(Rule, Arc<CompiledCode>)],
+    base: &CodeBase,
+    models: &[Model],
+    owners: &HashMap<String, Vec<(usize, usize)>>,
+) -> Vec<Finding> {
+    use rayon::prelude::*;
+    let links: Vec<(String, String)> = models
+        .iter()
+        .flat_map(|m| m.functions.iter())
+        .filter_map(|f| match &f.code {
+            Code::Found(c) => Some((c.file.clone(), c.symbol.clone())),
+            _ => None,
+        })
+        .collect();
+    let entries = super::taint::entries(base, &links);
+    let files: Vec<&Arc<FileFacts>> =
+        base.files.values().chain(base.inline.values()).filter(|f| f.generated.is_none()).collect();
+    let mut out = Vec::new();
+    for (rule, code) in rules.iter().filter(|(_, c)| c.taint.is_some()) {
+        let flows: Vec<super::taint::Flow> = files
+            .par_iter()
+            .flat_map_iter(|facts| {
+                super::taint::Engine::new(code, base, &entries).map(|e| e.file(facts)).unwrap_or_default()
+            })
+            .collect();
+        for ((file, pos), mut group) in super::taint::by_sink(flows) {
+            group.sort_by_key(|f| f.steps.len());
+            let Some(first) = group.first() else { continue };
+            let message = code.message("", &first.source, &first.sink);
+            let identity = format!("{}|{}", first.sink, first.steps.first().map_or("", |s| s.note.as_str()));
+            let mut f = finding(rule, &file, pos, message, &identity, models, owners);
+            f.flow = first
+                .steps
+                .iter()
+                .map(|s| Related {
+                    location: Location { path: s.file.clone(), span: s.pos.span() },
+                    message: s.note.clone(),
+                })
+                .collect();
+            out.push(f);
+        }
+    }
+    out
 }

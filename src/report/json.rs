@@ -98,6 +98,8 @@ struct JsonFinding<'a> {
     snippet: &'a str,
     fingerprint: &'a str,
     related: Vec<JsonRelated<'a>>,
+    /// For data-flow findings, the path from source to sink (empty otherwise).
+    flow: Vec<JsonRelated<'a>>,
 }
 
 #[derive(Serialize)]
@@ -158,6 +160,18 @@ fn finding<'a>(f: &'a Finding, rules: &'a RuleSet) -> JsonFinding<'a> {
         fingerprint: &f.fingerprint,
         related: f
             .related
+            .iter()
+            .map(|r| JsonRelated {
+                path: &r.location.path,
+                start_line: r.location.span.start.line,
+                start_column: r.location.span.start.column,
+                end_line: r.location.span.end.line,
+                end_column: r.location.span.end.column,
+                message: &r.message,
+            })
+            .collect(),
+        flow: f
+            .flow
             .iter()
             .map(|r| JsonRelated {
                 path: &r.location.path,

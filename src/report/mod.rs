@@ -249,7 +249,7 @@ impl Report {
             f(&mut x.message);
             f(&mut x.location.path);
             f(&mut x.snippet);
-            for r in &mut x.related {
+            for r in x.related.iter_mut().chain(x.flow.iter_mut()) {
                 f(&mut r.location.path);
                 f(&mut r.message);
             }

@@ -9,9 +9,9 @@ use crate::rules::{Rule, RuleSet};
 use crate::source::Span;
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Invocation, Location, Message, MultiformatMessageString, Notification, PhysicalLocation,
-    PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif,
-    Suppression, Tool, ToolComponent,
+    ArtifactLocation, CodeFlow, Invocation, Location, Message, MultiformatMessageString, Notification,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
+    ResultLevel, Run, Sarif, Suppression, ThreadFlow, ThreadFlowLocation, Tool, ToolComponent,
 };
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -151,6 +151,21 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     r.rule_index = rule_index.map(|i| i as i64);
     if !related.is_empty() {
         r.related_locations = Some(related);
+    }
+    if !f.flow.is_empty() {
+        // The data flow, source first, as one thread flow.
+        let locations: Vec<ThreadFlowLocation> = f
+            .flow
+            .iter()
+            .map(|s| {
+                ThreadFlowLocation::builder()
+                    .location(location(&s.location.path, Some(region(s.location.span)), Some(&s.message)))
+                    .build()
+            })
+            .collect();
+        r.code_flows = Some(vec![
+            CodeFlow::builder().thread_flows(vec![ThreadFlow::builder().locations(locations).build()]).build(),
+        ]);
     }
     r
 }

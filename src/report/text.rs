@@ -50,6 +50,11 @@ pub fn write(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()
         if !f.snippet.is_empty() {
             writeln!(out, "    {}", st.paint("2", &clean(&f.snippet)))?;
         }
+        for (i, r) in f.flow.iter().enumerate() {
+            let at =
+                format!("{}:{}:{}", clean(&r.location.path), r.location.span.start.line, r.location.span.start.column);
+            writeln!(out, "    {} {}: {}", st.paint("2", &format!("{}.", i + 1)), at, clean(&r.message))?;
+        }
         for r in &f.related {
             let at =
                 format!("{}:{}:{}", clean(&r.location.path), r.location.span.start.line, r.location.span.start.column);

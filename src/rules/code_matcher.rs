@@ -185,6 +185,10 @@ pub struct SinkSpec {
     /// A value returned from an entry point (a handler's or a route's response).
     #[serde(default)]
     pub returned: bool,
+    /// For `returned`: functions decorated with these are entry points too (Flask, FastAPI and
+    /// Chalice routes).
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub decorated: Vec<String>,
     /// What reaching it means, for messages (`a shell command`).
     pub label: String,
     /// Only in these languages (default: the rule's).

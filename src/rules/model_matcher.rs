@@ -192,6 +192,7 @@ impl CompiledModel {
                 location: Location { path, span: loc.span },
                 related,
                 snippet: String::new(),
+                flow: Vec::new(),
             });
         }
         out
