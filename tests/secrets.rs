@@ -51,3 +51,32 @@ fn rule_texts_are_not_secrets() {
         assert!(hits.is_empty(), "{}: its texts match {hits:?}", r.id());
     }
 }
+
+/// Issue 8: third-party code committed with an app is scanned with high-confidence provider
+/// rules only; the app's own files next to it with every rule.
+#[test]
+fn vendored_code_is_scanned_with_provider_rules_only() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/secrets/vendored");
+    let rules = RuleSet::builtin().expect("built-in rules load").select(&["secret-*".into()], &[]).expect("select");
+    let opts = slsguard::scan::ScanOptions { paths: vec![root.clone()], threads: 1, ..Default::default() };
+    let report = slsguard::scan::scan(&opts, &rules).expect("scan");
+    let found: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let p = std::path::Path::new(&f.location.path);
+            let rel = p.strip_prefix(&root).unwrap_or(p).to_string_lossy().replace('\\', "/");
+            let rel = rel.rsplit_once("testdata/secrets/vendored/").map_or(rel.clone(), |(_, r)| r.to_string());
+            format!("{} {}:{}", f.rule_id, rel, f.location.span.start.line)
+        })
+        .collect();
+    assert_eq!(
+        found,
+        ["secret-generic-assignment orders/app/settings.py:5", "secret-stripe-secret-key orders/handler.py:8"],
+        "{found:#?}"
+    );
+    // The same third-party texts, as the app's own files, are reported.
+    let requests = std::fs::read_to_string(root.join("orders/requests/__init__.py")).expect("read");
+    let own = scan(&[("orders/lib/client.py", &requests)]);
+    assert!(own.iter().any(|f| f.1 == "secret-generic-assignment"), "{own:?}");
+}
