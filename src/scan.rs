@@ -473,7 +473,7 @@ impl Scanner {
     /// Secrets and manifests of one file's text.
     fn scan_bytes(&self, display: &str, bytes: &[u8], ctx: &ScanContext, out: &mut FileOutcome) {
         let origin = if self.secrets.is_empty() { Origin::FirstParty } else { ctx.vendored.origin(display, bytes) };
-        let hits = self.secrets.scan_as(display, bytes, origin);
+        let mut hits = self.secrets.scan_as(display, bytes, origin);
         // A report of slsguard's own holds no full secret; if this one holds one, it is not
         // a genuine report and is scanned like any file.
         if hits.is_empty() {
@@ -505,6 +505,23 @@ impl Scanner {
         }
         if !self.code_rules.is_empty() {
             self.parse_code(display, bytes, &hits, out);
+            // Literals the code assigns to secret-looking names: the secret rules judge them,
+            // with the name as evidence.
+            if let Some(code) = &out.code {
+                for (name, range) in crate::code::literals::named(&code.facts) {
+                    let Some(value) = bytes.get(range.clone()) else { continue };
+                    for mut h in self.secrets.scan_named_literal(display, &name, value) {
+                        h.secret = range.start + h.secret.start..range.start + h.secret.end;
+                        if hits.iter().any(|x| x.secret.start < h.secret.end && h.secret.start < x.secret.end) {
+                            continue;
+                        }
+                        out.secrets.push(String::from_utf8_lossy(&bytes[h.secret.clone()]).into_owned());
+                        h.detail = Some(format!("assigned to `{name}`"));
+                        hits.push(h);
+                    }
+                }
+                hits.sort_by_key(|h| (h.secret.start, h.rule));
+            }
         }
         if !hits.is_empty() {
             out.findings = self.secret_findings(display, bytes, hits);

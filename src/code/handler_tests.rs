@@ -139,3 +139,33 @@ fn go_and_rust_programs() {
         "orders/src/bin/create.rs:func:4 orders/src/bin/create.rs,orders/src/db.rs,orders/src/lib.rs"
     );
 }
+
+#[test]
+fn literals_assigned_to_secret_names_are_judged_by_the_secret_rules() {
+    let rules = RuleSet::builtin().expect("rules");
+    let scanner = Scanner::new(&rules, DEFAULT_MAX_FILE_SIZE);
+    let files = [
+        (
+            "src/main.rs",
+            "const DB_PASSWORD: &str = \"Vq8rT2mZk9LwXs4N\";\nconst TIMEOUT: &str = \"Vq8rT2mZk9LwXs4N\";\n",
+        ),
+        ("main.go", "package main\n\nconst apiToken string = \"f3Lk92xQmZ7wP0vRt5Yb\"\n"),
+        ("app.py", "settings = dict(password=\"hunter2-prod-9x\", region=\"eu-west-1\")\n"),
+    ];
+    let inputs: Vec<Input> =
+        files.iter().map(|(p, c)| Input::Memory { display: p.to_string(), content: c.as_bytes().to_vec() }).collect();
+    let report = scanner.scan_inputs(&inputs);
+    let got: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "secret-generic-assignment")
+        .map(|f| format!("{}:{} {}", f.location.path, f.location.span.start.line, f.message))
+        .collect();
+    assert_eq!(got.len(), 3, "{got:#?}");
+    // (The regex finds this one itself; the code adds nothing.)
+    assert!(got[0].starts_with("app.py:1"), "{got:#?}");
+    assert!(got[1].starts_with("main.go:3") && got[1].ends_with("(assigned to `apiToken`)"), "{got:#?}");
+    assert!(got[2].starts_with("src/main.rs:1") && got[2].ends_with("(assigned to `DB_PASSWORD`)"), "{got:#?}");
+    // The full secret never appears.
+    assert!(report.findings.iter().all(|f| !f.message.contains("Vq8rT2mZk9LwXs4N")));
+}

@@ -8,6 +8,7 @@ pub mod graph;
 pub mod handlers;
 pub mod ir;
 pub mod js;
+pub mod literals;
 pub mod matcher;
 pub mod python;
 pub mod rust;

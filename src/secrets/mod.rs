@@ -7,6 +7,7 @@
 pub mod allowlist;
 pub mod decode;
 pub mod entropy;
+pub mod named;
 pub mod vendored;
 pub mod verify;
 
