@@ -39,9 +39,20 @@ pub enum Command {
 #[command(after_long_help = SCAN_AFTER_HELP)]
 pub struct ScanArgs {
     /// Files and directories to scan (with --staged or --changed-since: limits which changed
-    /// files are considered)
+    /// files are considered); `-` reads one file from standard input (see --stdin-filename)
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
+
+    /// The name standard input (`-`) is scanned as: it decides which rules apply and how the
+    /// content is parsed, e.g. `serverless.yml` [default: `<stdin>`, secrets only]
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+
+    /// Read each given file as the git index holds it (the content a commit records) when git
+    /// tracks it, else from disk: for pre-commit, which passes the files to check
+    /// (`pre-commit run --all-files` passes every tracked file)
+    #[arg(long, conflicts_with_all = ["staged", "changed_since"])]
+    pub from_index: bool,
 
     /// Report format (repeatable: each --format is paired with the --output that follows it;
     /// see "Several reports" below)
@@ -128,9 +139,51 @@ pub struct ScanArgs {
     #[arg(long, value_name = "BYTES", default_value = "10M", value_parser = parse_size)]
     pub max_file_size: u64,
 
-    /// When to color the text report
+    /// When to color the text report [auto: on a terminal, unless NO_COLOR is set; FORCE_COLOR
+    /// turns it on anywhere]
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+
+    /// Show only findings at or above this severity in every report (the exit code still
+    /// follows --fail-on; the summary counts what was left out)
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<SeverityArg>,
+
+    /// Order of the findings in every report: by file and line, or most severe first
+    #[arg(long, value_enum, default_value_t = SortOrder::Path, value_name = "ORDER")]
+    pub sort: SortOrder,
+
+    /// Text report: only the summary by rule and severity (and files that could not be read);
+    /// the exit code as usual
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl SeverityArg {
+    pub fn severity(self) -> Severity {
+        match self {
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortOrder {
+    /// By file, line and column
+    Path,
+    /// Most severe first, then by file and line
+    Severity,
 }
 
 const SCAN_AFTER_HELP: &str = "\
@@ -219,6 +272,14 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands: one annotation per finding
     Github,
+    /// GitLab's SAST report (`gl-sast-report.json`, schema 15.0.7): findings in merge requests
+    /// and the vulnerability report
+    GitlabSast,
+    /// JUnit XML, for the test panels of GitLab, Jenkins and other CIs: one test case per
+    /// finding, failing at or above --fail-on
+    Junit,
+    /// JSON Lines: one JSON object per line (findings, then problems, then a summary)
+    Jsonl,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -324,6 +385,9 @@ impl Format {
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::Github => "github",
+            Format::GitlabSast => "gitlab-sast",
+            Format::Junit => "junit",
+            Format::Jsonl => "jsonl",
         }
     }
 }

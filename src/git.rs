@@ -184,6 +184,72 @@ pub fn staged(paths: &[PathBuf], max_file_size: u64) -> Result<(Vec<Input>, Vec<
     Ok((inputs, notes))
 }
 
+/// What [`index_or_disk`] found: the tracked files' staged content, the explicit paths the
+/// index does not hold (read from disk), and blobs skipped as too large.
+pub type IndexFiles = (Vec<Input>, Vec<PathBuf>, Vec<Notification>);
+
+/// The given files as a commit records them, for pre-commit (which passes the files to check):
+/// each file git tracks is read from the index (its staged blob), and the explicit paths the
+/// index does not hold (untracked files) are returned for reading from disk. With
+/// `pre-commit run --all-files`, every tracked file is passed, so every committed secret is
+/// seen; on a commit, the staged files. Symlinks and submodules are skipped as with `--staged`.
+pub fn index_or_disk(paths: &[PathBuf], max_file_size: u64) -> Result<IndexFiles, GitError> {
+    const FLAG: &str = "--from-index";
+    ensure_work_tree(FLAG)?;
+    // `<mode> <blob> <stage>\t<path>\0`, paths relative to the working directory.
+    let out = git(FLAG, &["ls-files", "--stage", "-z"], paths)?;
+    let mut seen = BTreeSet::new();
+    let mut files = Vec::new();
+    for record in out.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+        let Some(tab) = record.iter().position(|&b| b == b'\t') else { continue };
+        let meta = String::from_utf8_lossy(&record[..tab]);
+        let mut parts = meta.split(' ');
+        let (Some(mode), Some(blob)) = (parts.next(), parts.next()) else { continue };
+        let path = crate::discover::display_bytes(&record[tab + 1..]);
+        // A path in conflict has several stages; the first is read.
+        if !seen.insert(path.clone()) || SKIPPED_MODES.contains(&mode) {
+            continue;
+        }
+        files.push(StagedFile { path, blob: blob.to_string() });
+    }
+    let untracked: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| {
+            let d = crate::discover::display_path(p, None);
+            let under = format!("{d}/");
+            !seen.iter().any(|s| *s == d || d == "." || s.starts_with(&under))
+        })
+        .cloned()
+        .collect();
+    let blobs = if files.is_empty() { Vec::new() } else { cat_blobs(FLAG, &files, max_file_size)? };
+    let mut inputs = Vec::new();
+    let mut notes = Vec::new();
+    for (file, blob) in files.into_iter().zip(blobs) {
+        match blob {
+            Blob::Content(content) => inputs.push(Input::Memory { display: file.path, content }),
+            Blob::TooLarge(size) => notes.push(Notification::skipped(
+                Level::Warning,
+                "too-large",
+                &file.path,
+                &format!("skipped: {size} bytes is over the --max-file-size limit of {max_file_size} bytes"),
+            )),
+        }
+    }
+    inputs.sort_by(|a, b| a.display().cmp(b.display()));
+    Ok((inputs, untracked, notes))
+}
+
+/// A file's content as the index holds it (`path` relative to the working directory), or
+/// `None` when the index does not hold it: `--staged` reads the configuration the commit will
+/// hold.
+pub fn index_content(path: &std::path::Path) -> Option<Vec<u8>> {
+    let spec = format!(":./{}", crate::discover::display_path(path, None));
+    let mut cmd = command();
+    cmd.args(["cat-file", "blob", &spec]).stdout(Stdio::piped()).stderr(Stdio::null());
+    let out = cmd.output().ok()?;
+    out.status.success().then_some(out.stdout)
+}
+
 /// The id of the empty tree in this repository's hash (computed, not written).
 fn empty_tree(flag: &'static str) -> Result<String, GitError> {
     let mut cmd = command();

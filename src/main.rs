@@ -1,14 +1,16 @@
 //! The binary edge: parse arguments, call the library, map outcomes to exit codes
-//! (0 clean, 1 findings at or above --fail-on, 2 the tool could not do its job).
+//! (0 clean, 1 findings at or above --fail-on, 2 the tool could not do its job, 141 standard
+//! output was closed early, as for a process that SIGPIPE ended).
 
 use anyhow::{Context, Result};
 use clap::{CommandFactory, FromArgMatches};
 use slsguard::baseline::Baseline;
 use slsguard::cli::{
     Cli, ColorChoice, Command, ExplainArgs, FailOn, Format, ListFormat, ParseErrors, ReportTarget, RulesArgs,
-    RulesCommand, ScanArgs,
+    RulesCommand, ScanArgs, SortOrder,
 };
 use slsguard::config::{self, Config};
+use slsguard::report::text::TextOptions;
 use slsguard::rules::{RuleSet, selftest};
 use slsguard::{Source, progress, report, suppress};
 use std::io::{self, IsTerminal, Write};
@@ -19,6 +21,8 @@ const EXIT_FINDINGS: u8 = 1;
 const EXIT_ERROR: u8 = 2;
 /// The notification kind of a manifest that could not be read (see `--parse-errors`).
 const PARSE_ERROR: &str = "parse-error";
+/// 128 + SIGPIPE: what a shell reports for a writer whose reader went away (`| head -1`).
+const EXIT_BROKEN_PIPE: u8 = 141;
 
 fn main() -> ExitCode {
     // Parsed in two steps: the derive API does not keep the flags' positions, which pair each
@@ -48,7 +52,7 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(EXIT_BROKEN_PIPE),
         Err(e) => {
             eprintln!("slsguard: error: {e:#}");
             ExitCode::from(EXIT_ERROR)
@@ -78,11 +82,26 @@ fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
     if let Some(c) = &config {
         rules = c.apply_severity(&rules);
     }
-    let source = match (&args.staged, &args.changed_since) {
-        (true, _) => Source::Staged,
-        (false, Some(rev)) => Source::ChangedSince(rev.clone()),
-        (false, None) => Source::Paths,
+    let stdin = args.paths.len() == 1 && args.paths[0].as_os_str() == "-";
+    let source = if stdin {
+        if args.staged || args.changed_since.is_some() || args.from_index {
+            anyhow::bail!("`-` (standard input) cannot be combined with --staged, --changed-since or --from-index");
+        }
+        let mut content = Vec::new();
+        io::Read::read_to_end(&mut io::stdin().lock(), &mut content).context("could not read standard input")?;
+        Source::Stdin { display: args.stdin_filename.clone().unwrap_or_else(|| "<stdin>".into()), content }
+    } else if args.from_index {
+        Source::Index
+    } else {
+        match (&args.staged, &args.changed_since) {
+            (true, _) => Source::Staged,
+            (false, Some(rev)) => Source::ChangedSince(rev.clone()),
+            (false, None) => Source::Paths,
+        }
     };
+    if args.stdin_filename.is_some() && !stdin {
+        anyhow::bail!("--stdin-filename names standard input: give `-` as the path to scan");
+    }
     let opts = slsguard::ScanOptions {
         paths: args.paths.clone(),
         threads: args.threads,
@@ -98,6 +117,7 @@ fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
             .filter(|k| !k.is_empty())
             .or_else(|| config.as_ref().and_then(|c| c.fingerprint_key.clone())),
     };
+    let started = std::time::SystemTime::now();
     let mut report = slsguard::scan(&opts, &rules)?;
     let parse_errors = args.parse_errors.or(config.as_ref().and_then(|c| c.parse_errors)).unwrap_or_default();
     if parse_errors == ParseErrors::Error {
@@ -118,10 +138,22 @@ fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
     } else if let (Some(file), false) = (&args.baseline, args.no_suppress) {
         Baseline::read(file)?.apply(&mut report, &rules, &file.display().to_string());
     }
-    // Redacted and keyed once for every format.
-    let shown = report.shown().into_owned();
+    let fail_on = args.fail_on.or(config.as_ref().and_then(|c| c.fail_on)).unwrap_or(FailOn::Medium);
+    // Redacted and keyed once for every format, then filtered and ordered as asked.
+    let shown =
+        report.shown().into_owned().present(args.min_severity.map(|s| s.severity()), args.sort == SortOrder::Severity);
+    let render = Render {
+        color: args.color,
+        quiet: args.quiet,
+        fail_on: fail_on.threshold(),
+        times: report::gitlab::ScanTimes { start: started, end: std::time::SystemTime::now() },
+    };
+    let mut pipe_closed = false;
     for target in &targets {
-        write_report(&shown, &rules, target, args.color)?;
+        pipe_closed |= write_report(&shown, &rules, target, &render)?;
+    }
+    if pipe_closed {
+        return Ok(EXIT_BROKEN_PIPE);
     }
     if parse_errors == ParseErrors::Error {
         let mut unread: Vec<&str> =
@@ -141,6 +173,20 @@ fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
             return Ok(EXIT_ERROR);
         }
     }
+    // Files and directories that could not be read (manifests that did not parse are above).
+    let unread: Vec<String> = shown
+        .notifications
+        .iter()
+        .filter(|n| n.level == report::Level::Error && n.kind != PARSE_ERROR)
+        .map(|n| format!("{} ({})", n.path, n.message))
+        .collect();
+    if !unread.is_empty() {
+        eprintln!(
+            "slsguard: error: could not read what it was asked to scan: {}",
+            report::escape_controls(&unread.join("; "))
+        );
+        return Ok(EXIT_ERROR);
+    }
     if args.strict {
         let gaps: Vec<String> = shown
             .problems()
@@ -155,7 +201,6 @@ fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
             return Ok(EXIT_ERROR);
         }
     }
-    let fail_on = args.fail_on.or(config.as_ref().and_then(|c| c.fail_on)).unwrap_or(FailOn::Medium);
     Ok(if report.fails(fail_on.threshold()) { EXIT_FINDINGS } else { 0 })
 }
 
@@ -180,29 +225,54 @@ fn load_config(args: &ScanArgs) -> Result<Option<Config>> {
     })
 }
 
-fn write_report(report: &report::Report, rules: &RuleSet, target: &ReportTarget, color: ColorChoice) -> Result<()> {
-    let to_terminal = target.output.is_none() && io::stdout().is_terminal();
-    let color = match color {
+/// What the reports need besides the report and the rules.
+struct Render {
+    color: ColorChoice,
+    quiet: bool,
+    fail_on: Option<slsguard::Severity>,
+    times: report::gitlab::ScanTimes,
+}
+
+/// Whether to color: `--color always|never`; else NO_COLOR (set and not empty) turns color off,
+/// FORCE_COLOR (set and not empty) turns it on, and otherwise a terminal decides.
+fn use_color(choice: ColorChoice, to_terminal: bool) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-    };
+        ColorChoice::Auto if set("NO_COLOR") => false,
+        ColorChoice::Auto if set("FORCE_COLOR") => true,
+        ColorChoice::Auto => to_terminal,
+    }
+}
+
+/// Writes one report; `Ok(true)` when standard output was closed before it was all written
+/// (the other reports are still written).
+fn write_report(report: &report::Report, rules: &RuleSet, target: &ReportTarget, render: &Render) -> Result<bool> {
+    let to_terminal = target.output.is_none() && io::stdout().is_terminal();
+    let text = TextOptions { color: use_color(render.color, to_terminal), quiet: render.quiet };
     let mut buf: Vec<u8> = Vec::new();
     match target.format {
-        Format::Text => report::text::write(report, &mut buf, color)?,
+        Format::Text => report::text::write(report, &mut buf, text)?,
         Format::Json => report::json::write(report, rules, &mut buf)?,
         Format::Sarif => report::sarif::write(report, rules, &mut buf)?,
         Format::Github => report::github::write(report, rules, &mut buf)?,
+        Format::GitlabSast => report::gitlab::write(report, rules, render.times, &mut buf)?,
+        Format::Junit => report::junit::write(report, rules, render.fail_on, &mut buf)?,
+        Format::Jsonl => report::jsonl::write(report, rules, &mut buf)?,
     }
     match &target.output {
         Some(path) => std::fs::write(path, &buf).with_context(|| format!("could not write {}", path.display()))?,
         None => {
             let mut out = io::stdout().lock();
-            out.write_all(&buf)?;
-            out.flush()?;
+            match out.write_all(&buf).and_then(|()| out.flush()) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(true),
+                Err(e) => return Err(anyhow::Error::new(e).context("could not write to standard output")),
+            }
         }
     }
-    Ok(())
+    Ok(false)
 }
 
 fn rules(args: RulesArgs) -> Result<u8> {

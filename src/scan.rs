@@ -84,6 +84,11 @@ pub enum Source {
     /// The files under the paths, reporting only on those changed since the merge base of this
     /// revision and HEAD.
     ChangedSince(String),
+    /// Each given file as the git index holds it when git tracks it, else from disk: the files
+    /// pre-commit passes (`--from-index`).
+    Index,
+    /// One file read from standard input, scanned as if it were at `display`.
+    Stdin { display: String, content: Vec<u8> },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -882,6 +887,22 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
             notes = skipped;
             inputs
         }
+        Source::Stdin { display, content } => {
+            vec![Input::Memory { display: display.clone(), content: content.clone() }]
+        }
+        Source::Index => {
+            let (mut inputs, untracked, skipped) = crate::git::index_or_disk(&opts.paths, opts.max_file_size)?;
+            notes = skipped;
+            if !untracked.is_empty() {
+                let (files, problems) = discover::discover(&untracked, &dopts)?;
+                for p in problems {
+                    notes.push(Notification::skipped(Level::Error, "unreadable", &p.path, &p.message));
+                }
+                inputs.extend(files.into_iter().map(Input::Disk));
+                inputs.sort_by(|a, b| a.display().cmp(b.display()));
+            }
+            inputs
+        }
         Source::Paths | Source::ChangedSince(_) => {
             let only = match &opts.source {
                 Source::ChangedSince(rev) => Some(crate::git::changed_since(rev, &opts.paths)?),
@@ -912,7 +933,10 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
         notes.retain(|n| !ex.matches(&n.path));
     }
     // A gate that scanned nothing passes; when the tree is not empty, that must be visible.
-    if inputs.is_empty() && opts.source != Source::Staged && discover::holds_files(&opts.paths) {
+    if inputs.is_empty()
+        && matches!(opts.source, Source::Paths | Source::ChangedSince(_))
+        && discover::holds_files(&opts.paths)
+    {
         let shown: Vec<String> = opts.paths.iter().map(|p| discover::display_path(p, None)).collect();
         notes.push(Notification::about(
             Level::Warning,

@@ -7,6 +7,8 @@ use slsguard::secrets::SecretEngine;
 use std::path::Path;
 
 const FORMATS: [&str; 3] = ["text", "json", "sarif"];
+/// Every format, for the properties that hold for all of them.
+const ALL_FORMATS: [&str; 7] = ["text", "json", "sarif", "github", "gitlab-sast", "junit", "jsonl"];
 
 fn slsguard(args: &[&str]) -> (Vec<u8>, i32) {
     let out = Command::cargo_bin("slsguard")
@@ -99,7 +101,7 @@ fn planted_secrets() -> Vec<String> {
 fn no_output_contains_a_full_secret() {
     let secrets = planted_secrets();
     assert!(secrets.len() >= 5, "testdata should plant several secrets, found {}", secrets.len());
-    for format in FORMATS {
+    for format in ALL_FORMATS {
         let (out, _) =
             slsguard(&["scan", "testdata", "--format", format, "--fail-on", "none", "--parse-errors", "warn"]);
         let text = String::from_utf8_lossy(&out);

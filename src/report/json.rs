@@ -85,7 +85,7 @@ struct JsonBaseline<'a> {
 }
 
 #[derive(Serialize)]
-struct JsonFinding<'a> {
+pub(super) struct JsonFinding<'a> {
     rule_id: &'a str,
     severity: Severity,
     title: &'a str,
@@ -144,7 +144,7 @@ fn suppressed<'a>(s: &'a Suppressed, rules: &'a RuleSet) -> JsonSuppressed<'a> {
     }
 }
 
-fn finding<'a>(f: &'a Finding, rules: &'a RuleSet) -> JsonFinding<'a> {
+pub(super) fn finding<'a>(f: &'a Finding, rules: &'a RuleSet) -> JsonFinding<'a> {
     let s = f.location.span;
     JsonFinding {
         rule_id: &f.rule_id,

@@ -6,7 +6,10 @@
 //! format can show a secret another one hides.
 
 pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod jsonl;
+pub mod junit;
 pub mod recognize;
 pub mod sarif;
 pub mod text;
@@ -214,6 +217,8 @@ pub struct Report {
     pub fingerprint_key: FingerprintKey,
     /// This report is already the form outputs show ([`Report::shown`]).
     pub is_shown: bool,
+    /// Open findings below `--min-severity`, left out of the findings shown ([`Report::present`]).
+    pub below_min_severity: Option<(Severity, usize)>,
 }
 
 impl Report {
@@ -295,6 +300,30 @@ impl Report {
         self.directives.dedup();
         self.notifications.sort();
         self.notifications.dedup();
+    }
+
+    /// The report as `--min-severity` and `--sort` present it: findings below `min` left out
+    /// (and counted), the rest most severe first when `by_severity`. Suppressed findings follow
+    /// the same rules.
+    pub fn present(mut self, min: Option<Severity>, by_severity: bool) -> Report {
+        if let Some(min) = min {
+            let before = self.findings.len();
+            self.findings.retain(|f| f.severity >= min);
+            self.suppressed.retain(|s| s.finding.severity >= min);
+            self.below_min_severity = Some((min, before - self.findings.len()));
+        }
+        if by_severity {
+            // Stable: within a severity, report order (file, line) stays.
+            self.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+            self.suppressed.sort_by_key(|s| std::cmp::Reverse(s.finding.severity));
+        }
+        self
+    }
+
+    /// Whether the scan could not read something it was asked to (a file or directory): such
+    /// a scan never exits 0, and SARIF says `executionSuccessful: false`.
+    pub fn incomplete(&self) -> bool {
+        self.notifications.iter().any(|n| n.level == Level::Error)
     }
 
     pub fn count(&self, severity: Severity) -> usize {

@@ -13,8 +13,14 @@ use std::sync::OnceLock;
 pub fn own_report(text: &[u8]) -> Option<&'static str> {
     let start = text.iter().position(|b| !b.is_ascii_whitespace())?;
     let text = std::str::from_utf8(&text[start..]).ok()?;
+    if text.starts_with("{\"type\":\"") {
+        return json_lines(text);
+    }
     if text.starts_with('{') {
         return json_report(text);
+    }
+    if text.starts_with("<?xml") {
+        return junit_report(text);
     }
     if text.starts_with("::") || text.starts_with("no findings") || last_line_is_summary(text) {
         return line_report(text);
@@ -28,11 +34,16 @@ fn json_report(text: &str) -> Option<&'static str> {
     let sarif = head.contains("\"$schema\"") && head.contains("sarif");
     let report = head.contains("\"schema_version\"");
     let baseline = head.contains("\"tool\": \"slsguard\"") && head.contains("\"version\"");
-    if !(sarif || report || baseline) {
+    let gitlab = head.contains("sast-report-format.json");
+    if !(sarif || report || baseline || gitlab) {
         return None;
     }
     let doc: serde_json::Value = serde_json::from_str(text).ok()?;
     let is_slsguard = |v: &serde_json::Value| v.as_str() == Some("slsguard");
+    if gitlab {
+        return (is_slsguard(&doc["scan"]["scanner"]["id"]) && doc["vulnerabilities"].is_array())
+            .then_some("GitLab SAST report");
+    }
     if sarif {
         let runs = doc.get("runs")?.as_array()?;
         return (!runs.is_empty() && runs.iter().all(|r| is_slsguard(&r["tool"]["driver"]["name"])))
@@ -45,8 +56,30 @@ fn json_report(text: &str) -> Option<&'static str> {
     (is_slsguard(&doc["tool"]) && crate::baseline::Baseline::parse("", text).is_ok()).then_some("baseline")
 }
 
-fn regexes() -> &'static [Regex; 5] {
-    static RE: OnceLock<[Regex; 5]> = OnceLock::new();
+/// JSON Lines: every line an object with a `type` slsguard writes, the last one the summary.
+fn json_lines(text: &str) -> Option<&'static str> {
+    let mut last = "";
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).ok()?;
+        last = match v["type"].as_str() {
+            Some("finding") => "finding",
+            Some("problem") => "problem",
+            Some("summary") if v["by_severity"].is_object() => "summary",
+            _ => return None,
+        };
+    }
+    (last == "summary").then_some("JSON Lines report")
+}
+
+/// JUnit XML whose root is slsguard's `<testsuites name="slsguard" …>`.
+fn junit_report(text: &str) -> Option<&'static str> {
+    let body = text.strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
+    (body.starts_with("<testsuites name=\"slsguard\" ") && body.trim_end().ends_with("</testsuites>"))
+        .then_some("JUnit report")
+}
+
+fn regexes() -> &'static [Regex; 8] {
+    static RE: OnceLock<[Regex; 8]> = OnceLock::new();
     RE.get_or_init(|| {
         let re = |s: &str| Regex::new(s).unwrap_or_else(|e| panic!("report line regex {s}: {e}"));
         [
@@ -60,6 +93,10 @@ fn regexes() -> &'static [Regex; 5] {
             re(r"^(error|warning|note): "),
             // A GitHub annotation.
             re(r"^::(error|warning|notice) file=.*::"),
+            // The summary by rule: its heading, its rows, and the pointer to `slsguard explain`.
+            re(r"^Findings by rule:$"),
+            re(r"^  (critical|high|medium|low) *  +\d+  [a-z][a-z0-9-]*$"),
+            re(r"^Read about a rule and how to fix it: slsguard explain [a-z][a-z0-9-]*$"),
         ]
     })
 }
@@ -88,7 +125,7 @@ fn line_report(text: &str) -> Option<&'static str> {
         }
         if re[4].is_match(&line) {
             annotations = true;
-        } else if !(re[1].is_match(&line) || re[2].is_match(&line) || re[3].is_match(&line)) {
+        } else if !re[1..].iter().any(|r| r.is_match(&line)) {
             return None;
         }
     }
@@ -124,5 +161,14 @@ mod tests {
         let baseline = "{\n  \"version\": 2,\n  \"tool\": \"slsguard\",\n  \"findings\": []\n}\n";
         assert_eq!(own_report(baseline.as_bytes()), Some("baseline"));
         assert_eq!(own_report(b"{\"Resources\": {}}"), None);
+        let by_rule = "a.env:2:19  critical  secret-x  m\n\nFindings by rule:\n  critical  1  secret-x\nRead about a rule and how to fix it: slsguard explain secret-x\n\n1 finding in 1 file (1 critical, 0 high, 0 medium, 0 low); 1 file scanned\n";
+        assert_eq!(own_report(by_rule.as_bytes()), Some("text report"));
+        let jsonl = "{\"type\":\"finding\",\"rule_id\":\"x\"}\n{\"type\":\"summary\",\"by_severity\":{}}\n";
+        assert_eq!(own_report(jsonl.as_bytes()), Some("JSON Lines report"));
+        assert_eq!(own_report(b"{\"type\":\"event\"}\n"), None);
+        let junit = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"slsguard\" tests=\"0\">\n</testsuites>\n";
+        assert_eq!(own_report(junit.as_bytes()), Some("JUnit report"));
+        let gitlab = r#"{"version": "15.0.7", "schema": "https://x/sast-report-format.json", "scan": {"scanner": {"id": "slsguard"}}, "vulnerabilities": []}"#;
+        assert_eq!(own_report(gitlab.as_bytes()), Some("GitLab SAST report"));
     }
 }

@@ -2,6 +2,11 @@
 //! types: rule metadata with help and `security-severity`, repository-relative URIs under
 //! `%SRCROOT%`, our fingerprint in `partialFingerprints`, and skipped or unreadable files as
 //! tool execution notifications.
+//!
+//! It stays within GitHub code scanning's documented limits, which reject or truncate larger
+//! files: at most 25,000 results per run and 10 MB gzip-compressed per upload (when a scan has
+//! more, the most severe open findings are kept and a notification says what was left out),
+//! at most 100 related locations per result and 10 tags per rule (what GitHub displays).
 
 use super::{Report, Suppressed, SuppressionKind};
 use crate::finding::{Finding, Severity};
@@ -23,26 +28,94 @@ pub const INFORMATION_URI: &str = "https://github.com/slsguard/slsguard";
 pub const FINGERPRINT_KEY: &str = "slsguard/v2";
 const SRCROOT: &str = "%SRCROOT%";
 
+/// GitHub code scanning: results per run.
+pub const MAX_RESULTS: usize = 25_000;
+/// GitHub code scanning: the largest upload, gzip-compressed.
+pub const MAX_GZIP_BYTES: usize = 10 * 1000 * 1000;
+/// GitHub code scanning shows at most 100 locations of a result.
+pub const MAX_RELATED: usize = 100;
+/// GitHub code scanning shows at most 10 tags of a rule.
+pub const MAX_TAGS: usize = 10;
+
 pub fn write(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let sarif = build(report, rules, &cwd);
-    serde_json::to_writer_pretty(&mut *out, &sarif).map_err(io::Error::other)?;
-    writeln!(out)
+    let mut keep = MAX_RESULTS;
+    loop {
+        let sarif = build_within(report, rules, &cwd, keep);
+        let mut bytes = serde_json::to_vec_pretty(&sarif).map_err(io::Error::other)?;
+        bytes.push(b'\n');
+        let compressed = gzip_len(&bytes)?;
+        if compressed <= MAX_GZIP_BYTES || keep == 0 {
+            return out.write_all(&bytes);
+        }
+        // Results make up nearly all of a large log: shrink them in proportion, with a margin.
+        keep = (keep as u64 * MAX_GZIP_BYTES as u64 * 9 / 10 / compressed as u64) as usize;
+    }
+}
+
+/// The size of `bytes` gzip-compressed, as upload-sarif sends them.
+fn gzip_len(bytes: &[u8]) -> io::Result<usize> {
+    struct Count(usize);
+    impl Write for Count {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut gz = flate2::write::GzEncoder::new(Count(0), flate2::Compression::default());
+    gz.write_all(bytes)?;
+    Ok(gz.finish()?.0)
 }
 
 pub fn build(report: &Report, rules: &RuleSet, root: &Path) -> Sarif {
+    build_within(report, rules, root, MAX_RESULTS)
+}
+
+/// The log with at most `max_results` results: open findings before suppressed ones, most
+/// severe first; the rest are counted in a notification.
+fn build_within(report: &Report, rules: &RuleSet, root: &Path, max_results: usize) -> Sarif {
     let shown = report.shown();
     let report: &Report = &shown;
     let rule_index: BTreeMap<&str, usize> = rules.rules().iter().enumerate().map(|(i, r)| (r.id(), i)).collect();
-    let mut results: Vec<SarifResult> =
-        report.findings.iter().map(|f| result(f, rule_index.get(f.rule_id.as_str()).copied())).collect();
-    // Suppressed findings stay in the log, marked, so viewers can show what was accepted and why.
-    results.extend(report.suppressed.iter().map(|s| {
-        let mut r = result(&s.finding, rule_index.get(s.finding.rule_id.as_str()).copied());
-        r.suppressions = Some(vec![suppression(s)]);
-        r
-    }));
-    let notifications: Vec<Notification> = report
+    // (finding, suppression), in report order.
+    let mut all: Vec<(&Finding, Option<&Suppressed>)> = report.findings.iter().map(|f| (f, None)).collect();
+    all.extend(report.suppressed.iter().map(|s| (&s.finding, Some(s))));
+    let mut cut: BTreeMap<Severity, usize> = BTreeMap::new();
+    if all.len() > max_results {
+        let mut order: Vec<usize> = (0..all.len()).collect();
+        // Stable: among equals, report order decides.
+        order.sort_by_key(|&i| (all[i].1.is_some(), std::cmp::Reverse(all[i].0.severity)));
+        let mut kept = vec![false; all.len()];
+        for &i in order.iter().take(max_results) {
+            kept[i] = true;
+        }
+        for (i, (f, _)) in all.iter().enumerate() {
+            if !kept[i] {
+                *cut.entry(f.severity).or_default() += 1;
+            }
+        }
+        let mut i = 0;
+        all.retain(|_| {
+            i += 1;
+            kept[i - 1]
+        });
+    }
+    let results: Vec<SarifResult> = all
+        .iter()
+        .map(|(f, s)| {
+            let mut r = result(f, rule_index.get(f.rule_id.as_str()).copied());
+            // Suppressed findings stay in the log, marked, so viewers can show what was accepted
+            // and why.
+            if let Some(s) = s {
+                r.suppressions = Some(vec![suppression(s)]);
+            }
+            r
+        })
+        .collect();
+    let mut notifications: Vec<Notification> = report
         .problems()
         .map(|n| {
             let region = match (n.line, n.column) {
@@ -59,6 +132,30 @@ pub fn build(report: &Report, rules: &RuleSet, root: &Path) -> Sarif {
                 .build()
         })
         .collect();
+    if !cut.is_empty() {
+        let total: usize = cut.values().sum();
+        let by: Vec<String> = cut.iter().rev().map(|(s, n)| format!("{n} {s}")).collect();
+        let why = if max_results < MAX_RESULTS {
+            "GitHub code scanning accepts at most 10 MB of compressed SARIF".to_string()
+        } else {
+            format!("GitHub code scanning accepts at most {MAX_RESULTS} results per run")
+        };
+        notifications.push(
+            Notification::builder()
+                .level(json!("warning"))
+                .message(
+                    Message::builder()
+                        .text(format!(
+                            "{total} of {} results were left out ({}): {why}; the most severe open findings were kept. The JSON report has every finding; fix or baseline findings, or use --min-severity, to get under the limit.",
+                            total + results.len(),
+                            by.join(", ")
+                        ))
+                        .build(),
+                )
+                .properties(props(None, [("reason", json!("results-limit"))]))
+                .build(),
+        );
+    }
     let driver = ToolComponent::builder()
         .name("slsguard")
         .full_name(format!("slsguard {}", env!("CARGO_PKG_VERSION")))
@@ -67,8 +164,11 @@ pub fn build(report: &Report, rules: &RuleSet, root: &Path) -> Sarif {
         .information_uri(INFORMATION_URI)
         .rules(rules.rules().iter().map(descriptor).collect::<Vec<_>>())
         .build();
-    let invocation =
-        Invocation::builder().execution_successful(true).tool_execution_notifications(notifications).build();
+    // False when a file or directory could not be read: the results may be incomplete.
+    let invocation = Invocation::builder()
+        .execution_successful(!report.incomplete())
+        .tool_execution_notifications(notifications)
+        .build();
     let mut base = BTreeMap::new();
     base.insert(SRCROOT.to_string(), ArtifactLocation::builder().uri(dir_uri(root)).build());
     let run = Run::builder()
@@ -133,6 +233,7 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
     let related: Vec<Location> = f
         .related
         .iter()
+        .take(MAX_RELATED)
         .enumerate()
         .map(|(i, r)| {
             let mut loc = location(&r.location.path, Some(region(r.location.span)), Some(&r.message));
@@ -188,11 +289,13 @@ fn suppression(s: &Suppressed) -> Suppression {
 fn descriptor(rule: &Rule) -> ReportingDescriptor {
     let s = &rule.spec;
     let mut tags = vec!["security".to_string(), rule.family().to_string()];
-    tags.extend(s.tags.iter().cloned());
+    // CWEs before the rule's own tags: code scanning shows them, and only the first ten tags.
     tags.extend(s.references.iter().filter_map(|r| cwe_number(r)).map(|n| format!("external/cwe/cwe-{n}")));
+    tags.extend(s.tags.iter().cloned());
     // SARIF requires unique tags; a rule may repeat one of ours (`security`). Keep first uses.
     let mut seen = std::collections::HashSet::new();
     tags.retain(|t| seen.insert(t.clone()));
+    tags.truncate(MAX_TAGS);
     let help_md = crate::docs::rule_help_markdown(rule);
     ReportingDescriptor::builder()
         .id(s.id.clone())
