@@ -166,7 +166,8 @@ mod tests {
         let jsonl = "{\"type\":\"finding\",\"rule_id\":\"x\"}\n{\"type\":\"summary\",\"by_severity\":{}}\n";
         assert_eq!(own_report(jsonl.as_bytes()), Some("JSON Lines report"));
         assert_eq!(own_report(b"{\"type\":\"event\"}\n"), None);
-        let junit = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"slsguard\" tests=\"0\">\n</testsuites>\n";
+        let junit =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"slsguard\" tests=\"0\">\n</testsuites>\n";
         assert_eq!(own_report(junit.as_bytes()), Some("JUnit report"));
         let gitlab = r#"{"version": "15.0.7", "schema": "https://x/sast-report-format.json", "scan": {"scanner": {"id": "slsguard"}}, "vulnerabilities": []}"#;
         assert_eq!(own_report(gitlab.as_bytes()), Some("GitLab SAST report"));
