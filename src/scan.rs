@@ -129,6 +129,8 @@ pub struct Scanner {
     max_file_size: u64,
     /// Routes declared public on purpose (`GET /health`): auth rules leave them alone.
     public_routes: Vec<String>,
+    /// Alias expansion left for the whole scan, shared by its threads (see `loader::Limits`).
+    aliases: loader::AliasPool,
 }
 
 /// What the scan knows about the whole set of files while it reads each one.
@@ -155,8 +157,8 @@ struct ManifestText {
 }
 
 enum ManifestContent {
-    /// A single-file manifest, already built.
-    Model(Model),
+    /// A single-file manifest, already built: one model per document of a YAML stream.
+    Models(Vec<Model>),
     /// One `.tf` file; the files of a directory make one module.
     Terraform(Node),
 }
@@ -186,6 +188,7 @@ impl Scanner {
             code_rules,
             max_file_size,
             public_routes: Vec::new(),
+            aliases: loader::AliasPool::default(),
         }
     }
 
@@ -286,7 +289,7 @@ impl Scanner {
             let index = LineIndex::new(&m.text);
             texts.insert(m.path.clone(), ManifestText { text: m.text, hits: m.hits, index });
             match m.content {
-                ManifestContent::Model(model) => models.push(model),
+                ManifestContent::Models(m) => models.extend(m),
                 ManifestContent::Terraform(node) => {
                     let dir = m.path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
                     modules.entry(dir).or_default().push((m.path, node));
@@ -362,19 +365,22 @@ impl Scanner {
                 return None;
             }
         };
+        // Every document of a YAML stream is a manifest of its own.
+        let budget = loader::Budget::with_pool(loader::Limits::DEFAULT, &self.aliases);
         let parsed = match kind {
-            "YAML" => {
-                loader::yaml::parse(text).map(|mut docs| if docs.is_empty() { None } else { Some(docs.swap_remove(0)) })
-            }
-            "JSON" => loader::json::parse(text).map(Some),
-            _ => loader::hcl::parse(text).map(Some),
+            "YAML" => loader::yaml::parse_with(text, &budget),
+            "JSON" => loader::json::parse_with(text, &budget).map(|doc| vec![doc]),
+            _ => loader::hcl::parse_with(text, &budget).map(|doc| vec![doc]),
         };
         match parsed {
-            Ok(Some(doc)) if kind == "HCL" => Some(ManifestContent::Terraform(doc)),
-            Ok(Some(doc)) => {
-                frontend::detect(&doc).map(|format| ManifestContent::Model(frontend::build(&doc, path, format)))
+            Ok(mut docs) if kind == "HCL" => docs.pop().map(ManifestContent::Terraform),
+            Ok(docs) => {
+                let models: Vec<Model> = docs
+                    .iter()
+                    .filter_map(|doc| frontend::detect(doc).map(|format| frontend::build(doc, path, format)))
+                    .collect();
+                (!models.is_empty()).then_some(ManifestContent::Models(models))
             }
-            Ok(None) => None,
             Err(e) => {
                 // Only files that are manifests by name or content are worth a warning; a broken
                 // YAML file that merely mentions "provider" is not ours to judge.
@@ -387,13 +393,16 @@ impl Scanner {
                     || text.contains("Type: AWS::")
                     || text.contains("\"Type\": \"AWS::")
                     || (text.contains("Statement") && text.contains("Effect"));
-                if manifest_like {
+                // A file over the loader's limits is reported whatever it looks like: hostile
+                // input must not hide in a file that merely does not look like a manifest.
+                if manifest_like || e.over_limit {
+                    let verb = if e.over_limit { "load" } else { "parse" };
                     report(
                         out,
                         e.line,
                         e.column,
                         format!(
-                            "could not parse {kind}: {}; model rules skipped this file (secrets were checked)",
+                            "could not {verb} {kind}: {}; model rules skipped this file (secrets were checked)",
                             e.message
                         ),
                     );

@@ -33,24 +33,32 @@
 //!   non-references — is `{"Fn::TfExpr": "<source text>"}`: unknown. (`(EXPR)` is EXPR, and a
 //!   negated number literal is a number.)
 
-use super::{Entry, LoadError, MAX_DEPTH, Node, Value};
+use super::{Budget, Entry, Exceeded, LoadError, MAX_DEPTH, Node, Value, node_bytes};
 use crate::source::{LineIndex, Span};
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ObjectKey, UnaryOperator};
 use hcl_edit::structure::{Block, Body, Structure};
 use hcl_edit::template::Element;
+use std::collections::HashMap;
 use std::ops::Range;
 
-/// Parses one `.tf` file.
+/// Parses one `.tf` file within the default [`super::Limits`].
 pub fn parse(text: &str) -> Result<Node, LoadError> {
+    parse_with(text, &Budget::new(super::Limits::DEFAULT))
+}
+
+/// Parses one `.tf` file within `budget`. hcl-edit's own parse is bounded by its nesting limit
+/// (64) and linear in the text; the tree built from it is accounted for node by node.
+pub fn parse_with(text: &str, budget: &Budget<'_>) -> Result<Node, LoadError> {
     // A UTF-8 byte-order mark is tolerated, as editors on Windows write one.
     let base = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let conv = Converter { text, base, index: LineIndex::new(text.as_bytes()) };
+    let conv = Converter { text, base, index: LineIndex::new(text.as_bytes()), budget };
     let body = hcl_edit::parser::parse_body(&text[base..]).map_err(|e| {
         let p = conv.index.position(text.as_bytes(), base + e.location().offset());
-        LoadError { line: p.line, column: p.column, message: e.message().to_string() }
+        LoadError::syntax(p.line, p.column, e.message().to_string())
     })?;
     let whole = conv.index.span(text.as_bytes(), 0, text.len());
+    conv.budget.check_time().map_err(|e| LoadError::limit(whole.start, e))?;
     conv.body(&body, whole, 0)
 }
 
@@ -59,6 +67,7 @@ struct Converter<'a> {
     /// Offset of the parsed text in `text` (past a byte-order mark).
     base: usize,
     index: LineIndex,
+    budget: &'a Budget<'a>,
 }
 
 impl Converter<'_> {
@@ -71,39 +80,50 @@ impl Converter<'_> {
         range.map_or(fallback, |r| self.span_of(r))
     }
 
+    /// Accounts for a node of `text_len` bytes of text.
+    fn spend(&self, at: Span, text_len: usize) -> Result<(), LoadError> {
+        self.budget.spend(node_bytes(text_len)).map_err(|e| LoadError::limit(at.start, e))
+    }
+
     /// Source text of a parsed range.
     fn source(&self, range: Option<Range<usize>>) -> &str {
         range.and_then(|r| self.text.get(self.base + r.start..self.base + r.end)).unwrap_or("")
     }
 
     fn too_deep(&self, span: Span) -> LoadError {
-        LoadError {
-            line: span.start.line,
-            column: span.start.column,
-            message: format!("nesting deeper than {MAX_DEPTH} levels"),
-        }
+        LoadError::limit(span.start, Exceeded::Depth(MAX_DEPTH))
     }
 
     fn body(&self, body: &Body, span: Span, depth: usize) -> Result<Node, LoadError> {
         if depth >= MAX_DEPTH {
             return Err(self.too_deep(span));
         }
+        self.spend(span, 0)?;
         let mut entries: Vec<Entry> = Vec::new();
+        let mut blocks = BlockIndex::default();
         for structure in body.iter() {
             match structure {
                 Structure::Attribute(a) => {
                     let key_span = self.span(a.key.span(), span);
                     let value = self.expr(&a.value, key_span, depth + 1)?;
+                    self.spend(key_span, a.key.as_str().len())?;
                     entries.push(Entry { key: a.key.as_str().to_string(), key_span, value });
                 }
-                Structure::Block(b) => self.block(&mut entries, b, span, depth)?,
+                Structure::Block(b) => self.block(&mut entries, &mut blocks, b, span, depth)?,
             }
         }
         Ok(Node::new(span, Value::Map(entries)))
     }
 
     /// Adds a block's body under `TYPE → labels… → [bodies]` in `entries`.
-    fn block(&self, entries: &mut Vec<Entry>, block: &Block, parent: Span, depth: usize) -> Result<(), LoadError> {
+    fn block(
+        &self,
+        entries: &mut Vec<Entry>,
+        blocks: &mut BlockIndex,
+        block: &Block,
+        parent: Span,
+        depth: usize,
+    ) -> Result<(), LoadError> {
         let span = self.span(block.span(), parent);
         // Each label is one more level of nesting (a block may have any number of them).
         if depth + block.labels.len() + 2 >= MAX_DEPTH {
@@ -114,16 +134,32 @@ impl Converter<'_> {
         for l in &block.labels {
             keys.push((l.as_str().to_string(), self.span(l.span(), span)));
         }
+        for (key, key_span) in &keys {
+            self.spend(*key_span, key.len())?;
+        }
         let body = self.body(&block.body, span, depth + block.labels.len() + 2)?;
-        insert_block(entries, &keys, span, body);
+        blocks.insert(entries, &keys, span, body);
         Ok(())
     }
 
     fn expr(&self, expr: &Expression, fallback: Span, depth: usize) -> Result<Node, LoadError> {
+        let node = self.expr_node(expr, fallback, depth)?;
+        // The text the node holds (a string, or an unevaluated expression's source).
+        let text = match &node.value {
+            Value::String(s) | Value::Number(s) => s.len(),
+            Value::Map(e) => e.first().and_then(|e| e.value.as_str()).map_or(0, str::len),
+            _ => 0,
+        };
+        self.spend(node.span, text)?;
+        Ok(node)
+    }
+
+    fn expr_node(&self, expr: &Expression, fallback: Span, depth: usize) -> Result<Node, LoadError> {
         let span = self.span(expr.span(), fallback);
         if depth >= MAX_DEPTH {
             return Err(self.too_deep(span));
         }
+        self.spend(span, 0)?;
         let value = match expr {
             Expression::Null(_) => Value::Null,
             Expression::Bool(b) => Value::Bool(*b.value()),
@@ -229,24 +265,42 @@ fn intrinsic(name: &str, text: &str, span: Span) -> Node {
     )
 }
 
-/// Appends `body` to the sequence at `keys` (type, then labels), creating the mappings and the
-/// sequence on first use.
-fn insert_block(entries: &mut Vec<Entry>, keys: &[(String, Span)], block_span: Span, body: Node) {
-    let Some(((key, key_span), rest)) = keys.split_first() else { return };
-    let last = rest.is_empty();
-    let found = entries.iter().rposition(|e| {
-        e.key == *key
-            && if last { matches!(e.value.value, Value::Seq(_)) } else { matches!(e.value.value, Value::Map(_)) }
-    });
-    let i = found.unwrap_or_else(|| {
-        let value = if last { Value::Seq(Vec::new()) } else { Value::Map(Vec::new()) };
-        entries.push(Entry { key: key.clone(), key_span: *key_span, value: Node::new(block_span, value) });
-        entries.len() - 1
-    });
-    match &mut entries[i].value.value {
-        Value::Seq(items) => items.push(body),
-        Value::Map(inner) => insert_block(inner, rest, block_span, body),
-        _ => {}
+/// Where the entries that blocks created are, so that adding a block is a lookup, not a search
+/// (a file of 100,000 `resource` blocks would otherwise take quadratic time). Each mapping that
+/// blocks create gets an id (the body's own entries are 0); a slot is (mapping, key, whether the
+/// entry is the sequence of bodies) → (its index there, the id of the mapping it holds).
+#[derive(Default)]
+struct BlockIndex {
+    slots: HashMap<(usize, String, bool), (usize, usize)>,
+    next_id: usize,
+}
+
+impl BlockIndex {
+    /// Appends `body` to the sequence at `keys` (type, then labels), creating the mappings and
+    /// the sequence on first use.
+    fn insert(&mut self, entries: &mut Vec<Entry>, keys: &[(String, Span)], block_span: Span, body: Node) {
+        self.insert_in(entries, 0, keys, block_span, body);
+    }
+
+    fn insert_in(&mut self, entries: &mut Vec<Entry>, id: usize, keys: &[(String, Span)], span: Span, body: Node) {
+        let Some(((key, key_span), rest)) = keys.split_first() else { return };
+        let last = rest.is_empty();
+        let (i, child) = match self.slots.get(&(id, key.clone(), last)) {
+            Some(&slot) => slot,
+            None => {
+                let value = if last { Value::Seq(Vec::new()) } else { Value::Map(Vec::new()) };
+                entries.push(Entry { key: key.clone(), key_span: *key_span, value: Node::new(span, value) });
+                self.next_id += 1;
+                let slot = (entries.len() - 1, self.next_id);
+                self.slots.insert((id, key.clone(), last), slot);
+                slot
+            }
+        };
+        match entries.get_mut(i).map(|e| &mut e.value.value) {
+            Some(Value::Seq(items)) => items.push(body),
+            Some(Value::Map(inner)) => self.insert_in(inner, child, rest, span, body),
+            _ => {}
+        }
     }
 }
 
@@ -385,6 +439,35 @@ mod tests {
         let labels = format!("b {} {{}}\n", "\"l\" ".repeat(10_000));
         let e = parse(&labels).unwrap_err();
         assert!(e.message.contains("nesting"), "{}", e.message);
+    }
+
+    /// 20 MB of small blocks: linear (a search per block made this quadratic: 10 MB took ~40 s,
+    /// 20 MB did not finish in minutes). The generous time limit only stops a regression from
+    /// running for hours; the speed itself is measured in benches/ (`hcl-20mb`).
+    #[test]
+    fn many_blocks_load_in_linear_time() {
+        let mut text = String::with_capacity(21 << 20);
+        let mut n = 0;
+        while text.len() < 20 << 20 {
+            text.push_str(&format!("resource \"aws_s3_bucket\" \"b{n}\" {{\n  bucket = \"b{n}\"\n}}\n"));
+            n += 1;
+        }
+        let limits =
+            super::super::Limits { time: std::time::Duration::from_secs(600), memory: 1 << 30, ..Default::default() };
+        let doc = parse_with(&text, &Budget::new(limits)).unwrap();
+        let buckets = doc.path(&["resource", "aws_s3_bucket"]).unwrap().as_map().unwrap();
+        assert_eq!(buckets.len(), n);
+        assert_eq!(buckets[n - 1].key, format!("\"b{}\"", n - 1).trim_matches('"'));
+        assert_eq!(buckets[n - 1].value.as_seq().unwrap()[0].span.start.line as usize, 3 * (n - 1) + 1);
+    }
+
+    #[test]
+    fn blocks_do_not_merge_into_attributes() {
+        let doc = parse("a = { x = 1 }\na \"l\" {\n  y = 2\n}\n").unwrap();
+        let entries = doc.as_map().unwrap();
+        assert_eq!(entries.len(), 2);
+        assert!(entries[0].value.get("x").is_some() && entries[0].value.get("l").is_none());
+        assert_eq!(entries[1].value.path(&["l"]).unwrap().as_seq().unwrap().len(), 1);
     }
 
     #[test]

@@ -2,11 +2,17 @@
 //! this is a small strict parser (RFC 8259) that tracks line and column as it goes, which keeps
 //! long single-line documents (minified CDK output) linear.
 
-use super::{Entry, LoadError, MAX_DEPTH, Node, Value};
+use super::{Budget, Entry, Exceeded, LoadError, MAX_DEPTH, Node, Value, node_bytes};
 use crate::source::{Position, Span};
 
+/// Parses a JSON document within the default [`super::Limits`].
 pub fn parse(text: &str) -> Result<Node, LoadError> {
-    let mut p = JsonParser { b: text.as_bytes(), i: 0, line: 1, col: 1 };
+    parse_with(text, &Budget::new(super::Limits::DEFAULT))
+}
+
+/// Parses a JSON document within `budget`.
+pub fn parse_with(text: &str, budget: &Budget<'_>) -> Result<Node, LoadError> {
+    let mut p = JsonParser { b: text.as_bytes(), i: 0, line: 1, col: 1, budget };
     // A UTF-8 byte-order mark is tolerated, as editors on Windows write one.
     if p.b.starts_with(&[0xEF, 0xBB, 0xBF]) {
         p.i = 3;
@@ -25,6 +31,7 @@ struct JsonParser<'a> {
     i: usize,
     line: u32,
     col: u32,
+    budget: &'a Budget<'a>,
 }
 
 impl JsonParser<'_> {
@@ -33,7 +40,12 @@ impl JsonParser<'_> {
     }
 
     fn err(&self, msg: impl Into<String>) -> LoadError {
-        LoadError { line: self.line, column: self.col, message: msg.into() }
+        LoadError::syntax(self.line, self.col, msg)
+    }
+
+    /// Accounts for a node of `text_len` bytes of text against the budget.
+    fn spend(&self, at: Position, text_len: usize) -> Result<(), LoadError> {
+        self.budget.spend(node_bytes(text_len)).map_err(|e| LoadError::limit(at, e))
     }
 
     fn peek(&self) -> Option<u8> {
@@ -73,10 +85,10 @@ impl JsonParser<'_> {
     }
 
     fn value(&mut self, depth: usize) -> Result<Node, LoadError> {
-        if depth >= MAX_DEPTH {
-            return Err(self.err(format!("nesting deeper than {MAX_DEPTH} levels")));
-        }
         let start = self.pos();
+        if depth >= MAX_DEPTH {
+            return Err(LoadError::limit(start, Exceeded::Depth(MAX_DEPTH)));
+        }
         let value = match self.peek() {
             Some(b'{') => self.object(depth)?,
             Some(b'[') => self.array(depth)?,
@@ -88,6 +100,11 @@ impl JsonParser<'_> {
             Some(_) => return Err(self.err("expected a JSON value")),
             None => return Err(self.err("unexpected end of input")),
         };
+        let text_len = match &value {
+            Value::String(s) | Value::Number(s) => s.len(),
+            _ => 0,
+        };
+        self.spend(start, text_len)?;
         Ok(Node::new(Span::new(start, self.pos()), value))
     }
 
@@ -236,6 +253,7 @@ impl JsonParser<'_> {
                 return Err(self.err("expected a string key"));
             }
             let key = self.string()?;
+            self.spend(key_start, key.len())?;
             let key_span = Span::new(key_start, self.pos());
             self.ws();
             self.expect(b':')?;

@@ -6,8 +6,11 @@ pub mod json;
 mod libyaml;
 pub mod yaml;
 
-use crate::source::Span;
+use crate::source::{Position, Span};
 use std::borrow::Cow;
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 /// Nesting deeper than this is refused: real manifests are a few dozen levels deep, and a
 /// bound keeps recursive consumers (and `Drop`) safe from crafted input.
@@ -46,6 +49,168 @@ pub struct LoadError {
     pub line: u32,
     pub column: u32,
     pub message: String,
+    /// The file went over one of its [`Limits`] (rather than being malformed).
+    pub over_limit: bool,
+}
+
+impl LoadError {
+    pub fn syntax(line: u32, column: u32, message: impl Into<String>) -> Self {
+        Self { line, column, message: message.into(), over_limit: false }
+    }
+
+    pub(crate) fn limit(at: Position, e: Exceeded) -> Self {
+        Self { line: at.line, column: at.column, message: e.message(), over_limit: true }
+    }
+}
+
+/// What one file's load may use, whatever is written in it: past any of these the load stops
+/// with a [`LoadError`] for that file (`over_limit`), and the scan goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Time to build the tree (parsing included): a backstop, as every loader is linear.
+    pub time: Duration,
+    /// Bytes of tree: nodes, entries and their text, including copies made for aliases.
+    pub memory: usize,
+    /// Nodes that YAML aliases may expand to, however small the file.
+    pub alias_nodes: usize,
+}
+
+impl Limits {
+    /// Far above any real manifest (the largest CloudFormation template AWS accepts is 1 MB and
+    /// builds a few MB of tree; real anchors expand to thousands of nodes), far below what hurts
+    /// a CI runner.
+    pub const DEFAULT: Limits = Limits { time: Duration::from_secs(30), memory: 256 << 20, alias_nodes: 1_000_000 };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Alias nodes that all the files of one scan may expand to, shared by its threads: a few
+/// files that each stay within [`Limits::alias_nodes`] cannot add up to a runaway scan.
+#[derive(Debug)]
+pub struct AliasPool(AtomicUsize);
+
+impl AliasPool {
+    pub const PER_SCAN: usize = 10_000_000;
+
+    pub fn new(nodes: usize) -> Self {
+        Self(AtomicUsize::new(nodes))
+    }
+
+    fn take(&self, n: usize) -> bool {
+        self.0.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(n)).is_ok()
+    }
+}
+
+impl Default for AliasPool {
+    fn default() -> Self {
+        Self::new(Self::PER_SCAN)
+    }
+}
+
+/// Which limit a load went over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exceeded {
+    Depth(usize),
+    Time(Duration),
+    Memory(usize),
+    FileAliases(usize),
+    ScanAliases,
+}
+
+impl Exceeded {
+    fn message(self) -> String {
+        match self {
+            Exceeded::Depth(d) => format!("nesting deeper than {d} levels"),
+            Exceeded::Time(t) => {
+                format!("took longer than {} s to load (the per-file limit); refusing to load", t.as_secs_f32())
+            }
+            Exceeded::Memory(m) => {
+                format!("would take more than {} MiB of memory to load (the per-file limit); refusing to load", m >> 20)
+            }
+            Exceeded::FileAliases(n) => {
+                format!(
+                    "aliases expand to more than {n} nodes (possible alias bomb; the per-file limit); refusing to load"
+                )
+            }
+            Exceeded::ScanAliases => format!(
+                "aliases of this scan's files expand to more than {} nodes (possible alias bombs; the per-scan limit); refusing to load",
+                AliasPool::PER_SCAN
+            ),
+        }
+    }
+}
+
+/// One file's load against its [`Limits`] (and the scan's [`AliasPool`]). Loaders account for
+/// each node they build; the clock is read every few thousand nodes.
+#[derive(Debug)]
+pub struct Budget<'p> {
+    limits: Limits,
+    start: Instant,
+    memory: Cell<usize>,
+    aliases: Cell<usize>,
+    pool: Option<&'p AliasPool>,
+    ticks: Cell<u32>,
+}
+
+/// Nodes built between two reads of the clock.
+const CLOCK_EVERY: u32 = 4096;
+
+impl<'p> Budget<'p> {
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            start: Instant::now(),
+            memory: Cell::new(limits.memory),
+            aliases: Cell::new(limits.alias_nodes),
+            pool: None,
+            ticks: Cell::new(0),
+        }
+    }
+
+    /// Aliases also draw on the scan-wide `pool`.
+    pub fn with_pool(limits: Limits, pool: &'p AliasPool) -> Self {
+        Self { pool: Some(pool), ..Self::new(limits) }
+    }
+
+    /// Accounts for one node (or entry) of `bytes` more of tree.
+    pub(crate) fn spend(&self, bytes: usize) -> Result<(), Exceeded> {
+        let left = self.memory.get().checked_sub(bytes).ok_or(Exceeded::Memory(self.limits.memory))?;
+        self.memory.set(left);
+        self.tick()
+    }
+
+    /// Accounts for an alias's copy of `nodes` nodes of `bytes` bytes.
+    pub(crate) fn spend_aliases(&self, nodes: usize, bytes: usize) -> Result<(), Exceeded> {
+        let left = self.aliases.get().checked_sub(nodes).ok_or(Exceeded::FileAliases(self.limits.alias_nodes))?;
+        self.aliases.set(left);
+        if self.pool.is_some_and(|p| !p.take(nodes)) {
+            return Err(Exceeded::ScanAliases);
+        }
+        let left = self.memory.get().checked_sub(bytes).ok_or(Exceeded::Memory(self.limits.memory))?;
+        self.memory.set(left);
+        self.check_time()
+    }
+
+    fn tick(&self) -> Result<(), Exceeded> {
+        let t = self.ticks.get().wrapping_add(1);
+        self.ticks.set(t);
+        if t % CLOCK_EVERY == 0 { self.check_time() } else { Ok(()) }
+    }
+
+    /// Whether the load is still within its time.
+    pub(crate) fn check_time(&self) -> Result<(), Exceeded> {
+        if self.start.elapsed() > self.limits.time { Err(Exceeded::Time(self.limits.time)) } else { Ok(()) }
+    }
+}
+
+/// Bytes a node of `text_len` bytes of text takes in a tree, as measured: the node, its share of
+/// its parent's vector and entry, and the allocator's overhead, plus its text.
+pub(crate) const fn node_bytes(text_len: usize) -> usize {
+    128 + text_len
 }
 
 impl std::fmt::Display for LoadError {
@@ -188,5 +353,97 @@ impl Node {
             }
         }
         node
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A billion laughs: 9 levels of 10 aliases each, 10^9 nodes, after `padding` bytes of
+    /// comments (which used to raise the alias budget with the file's size).
+    fn alias_bomb(padding: usize) -> String {
+        let mut s = String::with_capacity(padding + 1024);
+        while s.len() < padding {
+            s.push_str("# padding padding padding padding padding padding padding padding padding\n");
+        }
+        s.push_str("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            s.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        s
+    }
+
+    #[test]
+    fn an_alias_bomb_is_refused_whatever_its_padding() {
+        for padding in [0, 3 << 20] {
+            let e = yaml::parse(&alias_bomb(padding)).unwrap_err();
+            assert!(e.over_limit && e.message.contains("alias bomb; the per-file limit"), "{e}");
+        }
+    }
+
+    #[test]
+    fn files_of_one_scan_share_an_alias_pool() {
+        // Each file expands 100 × 10 nodes through aliases: within its own limit, but not twice
+        // within the pool's 1,500.
+        let mut text = String::from("a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\nb:\n");
+        for _ in 0..100 {
+            text.push_str("  - *a\n");
+        }
+        let pool = AliasPool::new(1_500);
+        let limits = Limits { alias_nodes: 5_000, ..Limits::DEFAULT };
+        assert!(yaml::parse_with(&text, &Budget::with_pool(limits, &pool)).is_ok());
+        let e = yaml::parse_with(&text, &Budget::with_pool(limits, &pool)).unwrap_err();
+        assert!(e.over_limit && e.message.contains("per-scan limit"), "{e}");
+        // The same file alone, within its own limit, loads.
+        assert!(yaml::parse_with(&text, &Budget::new(limits)).is_ok());
+    }
+
+    #[test]
+    fn aliases_cannot_nest_deeper_than_the_limit() {
+        let deep = format!("a: &a {}1{}\n", "[".repeat(200), "]".repeat(200));
+        let text = format!("{deep}b: {}*a{}\n", "[".repeat(100), "]".repeat(100));
+        let e = yaml::parse(&text).unwrap_err();
+        assert!(e.over_limit && e.message.contains("nesting deeper"), "{e}");
+        assert!(yaml::parse(&format!("{deep}b: [[*a]]\n")).is_ok());
+    }
+
+    #[test]
+    fn every_loader_stops_at_its_memory_limit() {
+        let limits = Limits { memory: 1 << 20, ..Limits::DEFAULT };
+        let items = vec!["\"x\""; 20_000].join(", ");
+        let e = yaml::parse_with(&format!("a: [{items}]\n"), &Budget::new(limits)).unwrap_err();
+        assert!(e.over_limit && e.message.contains("1 MiB"), "{e}");
+        let e = json::parse_with(&format!("{{\"a\": [{items}]}}"), &Budget::new(limits)).unwrap_err();
+        assert!(e.over_limit && e.message.contains("1 MiB"), "{e}");
+        let e = hcl::parse_with(&format!("a = [{items}]\n"), &Budget::new(limits)).unwrap_err();
+        assert!(e.over_limit && e.message.contains("1 MiB"), "{e}");
+        // Copies made by aliases count too.
+        let text = format!("a: &a [{}]\nb: [{}]\n", vec!["x"; 100].join(", "), vec!["*a"; 200].join(", "));
+        let e = yaml::parse_with(&text, &Budget::new(limits)).unwrap_err();
+        assert!(e.over_limit && e.message.contains("1 MiB"), "{e}");
+    }
+
+    #[test]
+    fn every_loader_stops_at_its_time_limit() {
+        let limits = Limits { time: Duration::ZERO, ..Limits::DEFAULT };
+        let items = vec!["1"; 3 * CLOCK_EVERY as usize].join(", ");
+        for e in [
+            yaml::parse_with(&format!("a: [{items}]\n"), &Budget::new(limits)).unwrap_err(),
+            json::parse_with(&format!("[{items}]"), &Budget::new(limits)).unwrap_err(),
+            hcl::parse_with(&format!("a = [{items}]\n"), &Budget::new(limits)).unwrap_err(),
+        ] {
+            assert!(e.over_limit && e.message.contains("took longer than 0 s"), "{e}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_not_limits() {
+        assert!(!yaml::parse("a: [").unwrap_err().over_limit);
+        assert!(!json::parse("[").unwrap_err().over_limit);
+        assert!(!hcl::parse("a = [").unwrap_err().over_limit);
     }
 }

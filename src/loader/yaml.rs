@@ -4,22 +4,26 @@
 //!   with every other position the tool reports, whatever line breaks the file uses;
 //! - CloudFormation short-form tags become their long form (`!Ref X` → `{Ref: X}`,
 //!   `!Sub s` → `{"Fn::Sub": s}`), so YAML and JSON templates look the same to frontends;
-//! - aliases are expanded (with `<<` merge keys), within a node budget so an alias bomb fails
-//!   fast instead of exhausting memory;
+//! - aliases are expanded (with `<<` merge keys) within the file's [`Limits`] and the scan's
+//!   [`AliasPool`], so an alias bomb fails fast instead of exhausting memory, however much
+//!   padding surrounds it;
 //! - plain scalars are typed by the YAML 1.2 core schema.
 
 use super::libyaml::{self, Event, Style};
-use super::{Entry, LoadError, MAX_DEPTH, Node, Value};
+#[cfg(doc)]
+use super::{AliasPool, Limits};
+use super::{Budget, Entry, Exceeded, LoadError, MAX_DEPTH, Node, Value, node_bytes};
 use crate::source::{LineIndex, Position, Span};
 use std::collections::HashMap;
 
-/// Most nodes a document may expand to through aliases, relative to its size.
-const NODES_PER_INPUT_BYTE: usize = 8;
-const MIN_NODE_BUDGET: usize = 100_000;
-
-/// Parses every document of a YAML stream.
+/// Parses every document of a YAML stream, within the default [`Limits`].
 pub fn parse(text: &str) -> Result<Vec<Node>, LoadError> {
-    Builder::new(text).run(text)
+    parse_with(text, &Budget::new(super::Limits::DEFAULT))
+}
+
+/// Parses every document of a YAML stream within `budget`.
+pub fn parse_with(text: &str, budget: &Budget<'_>) -> Result<Vec<Node>, LoadError> {
+    Builder::new(text, budget).run(text)
 }
 
 /// Parses a YAML stream that should hold one document (an empty stream is `Null`).
@@ -114,35 +118,58 @@ impl<'t> Cursor<'t> {
     }
 }
 
-enum Frame {
-    Seq {
-        anchor: Option<String>,
-        tag: Option<String>,
-        start: Position,
-        items: Vec<Node>,
-    },
-    Map {
-        anchor: Option<String>,
-        tag: Option<String>,
-        start: Position,
-        entries: Vec<Entry>,
-        key: Option<(String, Span)>,
-    },
+/// What a finished node weighs: its nodes, its bytes of tree, and its height in tree levels
+/// (a short-form tag's wrapping mapping included).
+#[derive(Debug, Clone, Copy, Default)]
+struct Weight {
+    nodes: usize,
+    bytes: usize,
+    height: usize,
 }
 
-struct Builder<'t> {
+impl Weight {
+    fn add(&mut self, child: Weight) {
+        self.nodes += child.nodes;
+        self.bytes += child.bytes;
+        self.height = self.height.max(child.height + 1);
+    }
+}
+
+/// A collection being built.
+struct Frame {
+    anchor: Option<String>,
+    tag: Option<String>,
+    start: Position,
+    /// Tree level of the collection's node (the root is 0; a tag's wrapping mapping counts).
+    level: usize,
+    weight: Weight,
+    kind: FrameKind,
+}
+
+enum FrameKind {
+    Seq(Vec<Node>),
+    Map { entries: Vec<Entry>, key: Option<(String, Span)> },
+}
+
+/// An anchored node, ready to be copied by its aliases.
+struct Anchored {
+    node: Node,
+    weight: Weight,
+}
+
+struct Builder<'t, 'b> {
     text: &'t [u8],
     /// Where libyaml's text starts in `text` (past a byte-order mark).
     base: usize,
     positions: Positions<'t>,
     stack: Vec<Frame>,
-    anchors: HashMap<String, Node>,
+    anchors: HashMap<String, Anchored>,
     docs: Vec<Node>,
-    budget: usize,
+    budget: &'b Budget<'b>,
 }
 
-impl<'t> Builder<'t> {
-    fn new(text: &'t str) -> Self {
+impl<'t, 'b> Builder<'t, 'b> {
+    fn new(text: &'t str, budget: &'b Budget<'b>) -> Self {
         // libyaml skips a byte-order mark without counting it; the rest of the tool counts it
         // as the first column, so it is stripped here and added back to every offset.
         let base = if text.starts_with('\u{feff}') { 3 } else { 0 };
@@ -153,7 +180,7 @@ impl<'t> Builder<'t> {
             stack: Vec::new(),
             anchors: HashMap::new(),
             docs: Vec::new(),
-            budget: MIN_NODE_BUDGET.max(text.len().saturating_mul(NODES_PER_INPUT_BYTE)),
+            budget,
         }
     }
 
@@ -180,75 +207,84 @@ impl<'t> Builder<'t> {
             Some((c, _)) => format!("{c}: {}", e.problem),
             None => e.problem.clone(),
         };
-        LoadError { line: at.line, column: at.column, message }
+        LoadError::syntax(at.line, at.column, message)
     }
 
-    fn spend(&mut self, n: usize, at: Position) -> Result<(), LoadError> {
-        self.budget = self
-            .budget
-            .checked_sub(n)
-            .ok_or_else(|| err_at(at, "aliases expand to too many nodes (possible alias bomb); refusing to load"))?;
-        Ok(())
+    /// Tree level of a node pushed now.
+    fn level(&self) -> usize {
+        self.stack.last().map_or(0, |f| f.level + 1)
     }
 
     fn event(&mut self, event: Event<'_>, start: Position, end: Position) -> Result<(), LoadError> {
+        let limit = |e: Exceeded| LoadError::limit(start, e);
         match event {
             Event::Scalar { value, style, anchor, tag } => {
-                self.spend(1, start)?;
+                let bytes = node_bytes(value.len());
+                self.budget.spend(bytes).map_err(limit)?;
                 let span = Span::new(start, end);
                 let value = scalar_value(value, style, tag);
-                let node = wrap_tag(Node::new(span, value), tag);
+                let (node, wrap) = wrap_tag(Node::new(span, value), tag);
+                let weight = Weight { nodes: 1 + wrap.nodes, bytes: bytes + wrap.bytes, height: 1 + wrap.height };
+                self.budget.spend(wrap.bytes).map_err(limit)?;
                 if let Some(anchor) = anchor {
-                    self.anchors.insert(anchor.to_string(), node.clone());
+                    self.anchor(anchor.to_string(), &node, weight, start)?;
                 }
-                self.push(node);
+                self.push(node, weight);
                 Ok(())
             }
-            Event::SequenceStart { anchor, tag } => {
-                self.open(start)?;
-                self.stack.push(Frame::Seq {
+            Event::SequenceStart { anchor, tag } | Event::MappingStart { anchor, tag } => {
+                self.budget.spend(node_bytes(0)).map_err(limit)?;
+                let level = self.level() + usize::from(tag.is_some_and(|t| cfn_function(t).is_some()));
+                if level >= MAX_DEPTH {
+                    return Err(LoadError::limit(start, Exceeded::Depth(MAX_DEPTH)));
+                }
+                let kind = match event {
+                    Event::SequenceStart { .. } => FrameKind::Seq(Vec::new()),
+                    _ => FrameKind::Map { entries: Vec::new(), key: None },
+                };
+                self.stack.push(Frame {
                     anchor: anchor.map(str::to_string),
                     tag: tag.map(str::to_string),
                     start,
-                    items: Vec::new(),
-                });
-                Ok(())
-            }
-            Event::MappingStart { anchor, tag } => {
-                self.open(start)?;
-                self.stack.push(Frame::Map {
-                    anchor: anchor.map(str::to_string),
-                    tag: tag.map(str::to_string),
-                    start,
-                    entries: Vec::new(),
-                    key: None,
+                    level,
+                    weight: Weight { nodes: 1, bytes: node_bytes(0), height: 1 },
+                    kind,
                 });
                 Ok(())
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (anchor, tag, node) = match self.stack.pop() {
-                    Some(Frame::Seq { anchor, tag, start: s, items }) => {
-                        (anchor, tag, Node::new(Span::new(s, end), Value::Seq(items)))
-                    }
-                    Some(Frame::Map { anchor, tag, start: s, entries, .. }) => {
-                        (anchor, tag, Node::new(Span::new(s, end), Value::Map(apply_merge_keys(entries))))
-                    }
-                    None => return Err(err_at(start, "unbalanced collection end")),
+                let Some(frame) = self.stack.pop() else {
+                    return Err(LoadError::syntax(start.line, start.column, "unbalanced collection end"));
                 };
-                let node = wrap_tag(node, tag.as_deref());
-                if let Some(anchor) = anchor {
-                    self.anchors.insert(anchor, node.clone());
+                let span = Span::new(frame.start, end);
+                let node = match frame.kind {
+                    FrameKind::Seq(items) => Node::new(span, Value::Seq(items)),
+                    FrameKind::Map { entries, .. } => Node::new(span, Value::Map(apply_merge_keys(entries))),
+                };
+                let (node, wrap) = wrap_tag(node, frame.tag.as_deref());
+                self.budget.spend(wrap.bytes).map_err(limit)?;
+                let mut weight = frame.weight;
+                weight.nodes += wrap.nodes;
+                weight.bytes += wrap.bytes;
+                weight.height += wrap.height;
+                if let Some(anchor) = frame.anchor {
+                    self.anchor(anchor, &node, weight, start)?;
                 }
-                self.push(node);
+                self.push(node, weight);
                 Ok(())
             }
             Event::Alias { anchor } => {
-                let node =
-                    self.anchors.get(anchor).cloned().ok_or_else(|| err_at(start, "alias to an unknown anchor"))?;
-                self.spend(node.size(), start)?;
+                let Some(anchored) = self.anchors.get(anchor) else {
+                    return Err(LoadError::syntax(start.line, start.column, "alias to an unknown anchor"));
+                };
+                let weight = anchored.weight;
+                if self.level() + weight.height > MAX_DEPTH + 1 {
+                    return Err(LoadError::limit(start, Exceeded::Depth(MAX_DEPTH)));
+                }
+                self.budget.spend_aliases(weight.nodes, weight.bytes).map_err(limit)?;
                 // The alias is reported where it is used, not where its anchor was defined.
-                let node = Node { span: Span::new(start, end), ..node };
-                self.push(node);
+                let node = Node { span: Span::new(start, end), ..anchored.node.clone() };
+                self.push(node, weight);
                 Ok(())
             }
             Event::DocumentEnd => {
@@ -259,19 +295,22 @@ impl<'t> Builder<'t> {
         }
     }
 
-    fn open(&mut self, at: Position) -> Result<(), LoadError> {
-        self.spend(1, at)?;
-        if self.stack.len() >= MAX_DEPTH {
-            return Err(err_at(at, format!("nesting deeper than {MAX_DEPTH} levels")));
-        }
+    /// Keeps a copy of an anchored node for its aliases (the copy is memory too).
+    fn anchor(&mut self, name: String, node: &Node, weight: Weight, at: Position) -> Result<(), LoadError> {
+        self.budget.spend(weight.bytes).map_err(|e| LoadError::limit(at, e))?;
+        self.anchors.insert(name, Anchored { node: node.clone(), weight });
         Ok(())
     }
 
-    fn push(&mut self, node: Node) {
-        match self.stack.last_mut() {
-            None => self.docs.push(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, key, .. }) => match key.take() {
+    fn push(&mut self, node: Node, weight: Weight) {
+        let Some(frame) = self.stack.last_mut() else {
+            self.docs.push(node);
+            return;
+        };
+        frame.weight.add(weight);
+        match &mut frame.kind {
+            FrameKind::Seq(items) => items.push(node),
+            FrameKind::Map { entries, key } => match key.take() {
                 None => {
                     let span = node.span;
                     *key = Some((key_text(node), span));
@@ -280,10 +319,6 @@ impl<'t> Builder<'t> {
             },
         }
     }
-}
-
-fn err_at(at: Position, message: impl Into<String>) -> LoadError {
-    LoadError { line: at.line, column: at.column, message: message.into() }
 }
 
 fn key_text(node: Node) -> String {
@@ -300,37 +335,44 @@ fn key_text(node: Node) -> String {
     }
 }
 
-/// CloudFormation short forms: `!Ref` and `!Condition` keep their name, the rest are `Fn::X`.
-/// Core-schema tags (`!!str`, …) are handled by scalar typing, not here.
-fn wrap_tag(node: Node, tag: Option<&str>) -> Node {
-    let Some(tag) = tag else { return node };
-    let Some(name) = tag.strip_prefix('!') else { return node };
-    if name.starts_with('!') || name.starts_with("tag:yaml.org") || name.is_empty() {
-        return node;
+/// The long-form key of a CloudFormation short-form tag: `!Ref` and `!Condition` keep their
+/// name, the rest are `Fn::X`. Core-schema tags (`!!str`, …) are handled by scalar typing, and
+/// non-specific or verbatim tags (`!`, `!<…>`) are not functions.
+fn cfn_function(tag: &str) -> Option<String> {
+    let name = tag.strip_prefix('!')?;
+    if name.is_empty() || name.starts_with(['!', '<']) || name.starts_with("tag:yaml.org") {
+        return None;
     }
-    let key = match name {
+    Some(match name {
         "Ref" | "Condition" => name.to_string(),
         _ => format!("Fn::{name}"),
-    };
+    })
+}
+
+/// A node under a short-form tag in its long form (`!Ref X` → `{Ref: X}`), and what the
+/// wrapping added.
+fn wrap_tag(node: Node, tag: Option<&str>) -> (Node, Weight) {
+    let Some(key) = tag.and_then(cfn_function) else { return (node, Weight::default()) };
+    let span = node.span;
+    let mut added = Weight { nodes: 1, bytes: node_bytes(key.len()), height: 1 };
     // `!GetAtt Res.Attr` is the string form of `Fn::GetAtt: [Res, Attr]`.
-    let value = if key == "Fn::GetAtt" {
-        match &node.value {
-            Value::String(s) => match s.split_once('.') {
-                Some((res, attr)) => Node::new(
-                    node.span,
-                    Value::Seq(vec![
-                        Node::new(node.span, Value::String(res.to_string())),
-                        Node::new(node.span, Value::String(attr.to_string())),
-                    ]),
-                ),
-                None => node.clone(),
-            },
-            _ => node.clone(),
+    let value = match node.value {
+        Value::String(s) if key == "Fn::GetAtt" && s.contains('.') => {
+            let (res, attr) = s.split_once('.').unwrap_or((&s, ""));
+            added.nodes += 2;
+            added.bytes += node_bytes(0) + node_bytes(0);
+            added.height += 1;
+            Node::new(
+                span,
+                Value::Seq(vec![
+                    Node::new(span, Value::String(res.to_string())),
+                    Node::new(span, Value::String(attr.to_string())),
+                ]),
+            )
         }
-    } else {
-        node.clone()
+        value => Node::new(span, value),
     };
-    Node::new(node.span, Value::Map(vec![Entry { key, key_span: node.span, value }]))
+    (Node::new(span, Value::Map(vec![Entry { key, key_span: span, value }])), added)
 }
 
 fn scalar_value(text: &str, style: Style, tag: Option<&str>) -> Value {
