@@ -339,7 +339,11 @@ fn managed_once(model: &Model, facts: &mut [StatementFacts]) {
     let mut first: HashMap<(&str, Loc, &[usize]), usize> = HashMap::new();
     for (i, s) in model.statements.iter().enumerate() {
         let Origin::AwsManaged { name } = &s.origin else { continue };
-        if super::managed::lookup(name).is_some_and(|(_, p)| p.reported_whole()) {
+        let policy = super::managed::lookup(name).map(|(_, p)| p);
+        let service_role = policy.is_some_and(|p| p.arn.contains(":policy/service-role/"))
+            && !s.roles.is_empty()
+            && s.roles.iter().all(|r| only_another_service_assumes(model, *r));
+        if service_role || policy.is_some_and(|p| p.reported_whole()) {
             let f = &mut facts[i];
             f.mutating_on_wildcard.clear();
             f.sensitive_on_wildcard.clear();
@@ -376,6 +380,23 @@ fn managed_once(model: &Model, facts: &mut [StatementFacts]) {
             }
         }
     }
+}
+
+/// Does only an AWS service other than Lambda assume role `r` (its trust policy names only
+/// `Service` principals, none of them Lambda)? An AWS managed policy of the `service-role/` path on
+/// such a role is that service's role as AWS defines it (the CodeDeploy role SAM creates for
+/// `DeploymentPreference`, with `AWSCodeDeployRoleForLambda`).
+fn only_another_service_assumes(model: &Model, r: usize) -> bool {
+    let mut principals = model
+        .statements
+        .iter()
+        .filter(|t| t.kind == PolicyKind::Trust && t.effect == Some(Effect::Allow) && t.roles.contains(&r))
+        .flat_map(|t| &t.principals)
+        .peekable();
+    principals.peek().is_some()
+        && principals.all(|p| {
+            p.kind == "Service" && p.value.known().is_some_and(|v| !v.to_ascii_lowercase().starts_with("lambda."))
+        })
 }
 
 /// Is statement `d` a Deny of the same policy set as `s`: attached to every role `s` is, or
@@ -423,7 +444,18 @@ fn denied_everywhere(model: &Model, s: &Statement, action: &Action) -> bool {
 fn statement_facts(model: &Model, s: &Statement, cat: &Catalog) -> StatementFacts {
     let mut f = StatementFacts::default();
     for a in s.actions.iter().chain(&s.not_actions) {
-        if let Some(why) = a.known().and_then(|t| cat.explain_unknown(t)) {
+        let Some(text) = a.known() else { continue };
+        // `sqs:DeleteMessageBatch` next to `sqs:DeleteMessage` (as AWS's own SAM templates write
+        // it) is only redundant: the batch call is authorised by the action beside it.
+        let redundant_batch = text.trim().strip_suffix("Batch").is_some_and(|single| {
+            cat.lookup(single).is_some()
+                && s.actions
+                    .iter()
+                    .chain(&s.not_actions)
+                    .filter_map(Val::known)
+                    .any(|o| glob_match_ci(o.trim(), single))
+        });
+        if let Some(why) = cat.explain_unknown(text).filter(|_| !redundant_batch) {
             f.unknown_actions.push((why, a.loc()));
         }
     }
@@ -538,6 +570,25 @@ pub fn max_level(pattern: &str) -> Option<Level> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn statement(actions: &[&str]) -> Statement {
+        let mut s = Statement::new(Loc::default(), PolicyKind::Identity, Origin::Inline, "t".into());
+        s.effect = Some(Effect::Allow);
+        s.actions = actions.iter().map(|a| Val::Known(a.to_string(), Loc::default())).collect();
+        s.resources = vec![Val::Known("arn:aws:sqs:eu-west-1:123456789012:jobs".into(), Loc::default())];
+        s
+    }
+
+    #[test]
+    fn a_batch_action_beside_its_single_action_is_only_redundant() {
+        let mut m = Model::new(crate::model::Format::CloudFormation, vec!["t".into()]);
+        m.statements.push(statement(&["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:DeleteMessageBatch"]));
+        m.statements.push(statement(&["sqs:ReceiveMessage", "sqs:DeleteMessageBatch"]));
+        let f = analyze(&m);
+        assert!(f[0].unknown_actions.is_empty(), "{:?}", f[0].unknown_actions);
+        assert_eq!(f[1].unknown_actions.len(), 1);
+        assert!(f[1].unknown_actions[0].0.contains("authorised by `sqs:DeleteMessage`"));
+    }
 
     #[test]
     fn the_baseline_is_what_the_aws_execution_policies_grant() {
