@@ -107,8 +107,15 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
         EntityKind::Function,
         "runtime_deprecated",
         FieldType::List,
-        "the date AWS deprecated its runtime (no more security patches), with where the runtime is set; empty for supported or unknown runtimes",
+        "the date AWS deprecated its runtime (no more security patches), with where the runtime is set; empty for supported or unknown runtimes, and for functions of other clouds",
     ),
+    (
+        EntityKind::Function,
+        "runtime_functions",
+        FieldType::List,
+        "the functions whose runtime is set at the same place as this one's (a provider-level or `Globals` runtime), this one included",
+    ),
+    (EntityKind::Function, "cloud", FieldType::Text, "the cloud it runs on: `aws`, `gcp`, `azure` or `other`"),
     (EntityKind::Function, "role", FieldType::Text, "the name of its role, empty when unknown"),
     (EntityKind::Function, "role_kind", FieldType::Text, "its role's kind (see `role.kind`), empty when it has none"),
     (
@@ -762,15 +769,30 @@ impl<'m> Context<'m> {
             "name" => FieldValue::Text(f.name.clone()),
             "format" => FieldValue::Text(self.model.format.as_str().into()),
             "runtime" => FieldValue::Text(f.runtime.as_ref().and_then(Val::known).unwrap_or("").to_string()),
+            // AWS Lambda's deprecations say nothing about other clouds' runtimes.
             "runtime_deprecated" => FieldValue::List(
                 f.runtime
                     .as_ref()
+                    .filter(|_| f.cloud == crate::model::Cloud::Aws)
                     .and_then(|r| {
                         r.known().and_then(crate::runtimes::deprecated_since).map(|d| (d.to_string(), Some(r.loc())))
                     })
                     .into_iter()
                     .collect(),
             ),
+            "runtime_functions" => {
+                let at = f.runtime.as_ref().map(Val::loc);
+                FieldValue::List(
+                    self.model
+                        .functions
+                        .iter()
+                        .enumerate()
+                        .filter(|(o, g)| *o == i || at.is_some() && g.runtime.as_ref().map(Val::loc) == at)
+                        .map(|(_, g)| (g.name.clone(), Some(g.loc)))
+                        .collect(),
+                )
+            }
+            "cloud" => FieldValue::Text(f.cloud.as_str().into()),
             "role" => FieldValue::Text(role.map(|r| r.name.clone()).unwrap_or_default()),
             "role_kind" => match f.role {
                 Some(r) => self.role_field(r, "kind"),

@@ -107,6 +107,8 @@ pub struct Function {
     pub package: Package,
     /// The code the handler resolves to (filled in by the code stage).
     pub code: Code,
+    /// The cloud it runs on (its runtime is judged against that cloud's deprecations).
+    pub cloud: Cloud,
 }
 
 /// What a manifest says about where a function's code is; the code stage turns it and the
@@ -465,12 +467,17 @@ pub struct Endpoint {
     pub cors: Option<Cors>,
 }
 
-/// The cloud whose access model a [`Permission`] belongs to: rules about Lambda resource
-/// policies and rules about Google Cloud IAM bindings read the same fields differently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// The cloud a function runs on, or whose access model a [`Permission`] belongs to: rules about
+/// Lambda resource policies and rules about Google Cloud IAM bindings read the same fields
+/// differently, and AWS's runtime deprecations are AWS Lambda's only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Cloud {
+    #[default]
     Aws,
     Gcp,
+    Azure,
+    /// Another provider (a Serverless Framework app for Cloudflare, OpenWhisk, Knative, …).
+    Other,
 }
 
 impl Cloud {
@@ -478,6 +485,8 @@ impl Cloud {
         match self {
             Cloud::Aws => "aws",
             Cloud::Gcp => "gcp",
+            Cloud::Azure => "azure",
+            Cloud::Other => "other",
         }
     }
 }

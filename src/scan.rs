@@ -245,6 +245,22 @@ impl Scanner {
         let mut secrets = Vec::new();
         let mut code = CodeFiles::default();
         code.base.paths = inputs.iter().map(|i| i.display().to_string()).collect();
+        // CDK apps whose synthesized templates were not scanned: their IAM and auth went unchecked.
+        if !self.model_rules.is_empty() {
+            let paths: Vec<&str> = inputs.iter().map(Input::display).collect();
+            for (path, output) in outcomes.iter().filter_map(|o| o.cdk_app.as_ref()) {
+                if !frontend::cdk::synthesized(path, output, &paths) {
+                    report.notifications.push(Notification::at(
+                        Level::Warning,
+                        "cdk-not-synthesized",
+                        path,
+                        1,
+                        1,
+                        &frontend::cdk::notice(output),
+                    ));
+                }
+            }
+        }
         for o in outcomes {
             secrets.extend(o.secrets);
             report.stats.files_scanned += u64::from(o.scanned);
@@ -504,6 +520,9 @@ impl Scanner {
         out.scanned = true;
         out.bytes = bytes.len() as u64;
         out.directives = crate::suppress::directives(display, bytes);
+        if display.rsplit('/').next() == Some("cdk.json") {
+            out.cdk_app = Some((display.to_string(), frontend::cdk::output_dir(bytes)));
+        }
         // A pair's companion (an access key ID) is redacted like the secret.
         out.secrets.extend(hits.iter().flat_map(hit_ranges).map(|r| String::from_utf8_lossy(&bytes[r]).into_owned()));
         if let Some(content) = self.load_manifest(display, bytes, out) {
@@ -864,6 +883,8 @@ struct CodeFiles {
 
 #[derive(Default)]
 struct FileOutcome {
+    /// An AWS CDK app's `cdk.json`: its path and the directory `cdk synth` writes to.
+    cdk_app: Option<(String, String)>,
     code: Option<CodeFile>,
     aux: Option<(String, Arc<Vec<u8>>)>,
     scanned: bool,

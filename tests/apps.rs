@@ -152,3 +152,33 @@ fn iam_judgments_say_what_they_judged() {
     assert_eq!(provider.len(), 1, "{provider:?}");
     assert_eq!(provider[0].related.len(), 4);
 }
+
+/// A runtime set once for the whole service is one finding where it is set, naming every
+/// function that runs on it (SARIF `relatedLocations`).
+#[test]
+fn provider_runtime_is_reported_once_with_its_functions() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let r = report(&root.join("apps/serverless-legacy"));
+    let runtime: Vec<&slsguard::finding::Finding> =
+        r.findings.iter().filter(|f| f.rule_id == "config-deprecated-runtime").collect();
+    assert_eq!(runtime.len(), 1, "{runtime:#?}");
+    assert_eq!(runtime[0].location.span.start.line, 8, "the provider's runtime line");
+    assert_eq!(runtime[0].related.len(), 3, "{:#?}", runtime[0].related);
+    assert!(runtime[0].message.contains("`nightly`, `render`, `audit`"), "{}", runtime[0].message);
+}
+
+/// A CDK app whose synthesized templates are not scanned gets one notice that its IAM and auth
+/// were not checked, and how to get them checked; a synthesized one gets none.
+#[test]
+fn cdk_app_without_cdk_out_is_told_so_once() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/apps");
+    let notices = |app: &str| -> Vec<slsguard::report::Notification> {
+        report(&root.join(app)).notifications.into_iter().filter(|n| n.kind == "cdk-not-synthesized").collect()
+    };
+    let unsynthesized = notices("cdk-unsynthesized");
+    assert_eq!(unsynthesized.len(), 1, "{unsynthesized:#?}");
+    assert!(unsynthesized[0].path.ends_with("cdk-unsynthesized/cdk.json"));
+    assert!(unsynthesized[0].message.contains("IAM and auth were not checked"));
+    assert!(unsynthesized[0].message.contains("cdk synth"));
+    assert!(notices("cdk-out").is_empty());
+}

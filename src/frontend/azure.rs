@@ -29,6 +29,7 @@ pub fn build(doc: &Node, path: &str) -> Model {
         handler: doc.get("scriptFile").map(|n| res.val(n)),
         environment: Vec::new(),
         package: super::package::azure(doc, &res),
+        cloud: crate::model::Cloud::Azure,
         ..Default::default()
     });
     for b in doc.get("bindings").map(Node::one_or_many).unwrap_or(&[]) {

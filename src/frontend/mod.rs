@@ -3,6 +3,7 @@
 
 pub mod api_policy;
 pub mod azure;
+pub mod cdk;
 pub mod cfn_apis;
 pub mod cloudformation;
 pub mod openapi;
@@ -12,6 +13,7 @@ pub mod sam;
 pub mod sam_connectors;
 pub mod serverless;
 pub mod serverless_events;
+pub mod serverless_providers;
 pub mod terraform;
 pub mod values;
 

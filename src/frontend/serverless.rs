@@ -23,6 +23,11 @@ pub fn is_serverless(doc: &Node) -> bool {
 
 pub fn build(raw: &Node, path: &str) -> Model {
     let doc = resolve_variables(raw);
+    // Other providers' services get nothing AWS: their own functions and triggers only.
+    let cloud = super::serverless_providers::cloud(&doc);
+    if cloud != crate::model::Cloud::Aws {
+        return super::serverless_providers::build(&doc, path, cloud);
+    }
     let mut model = Model::new(Format::Serverless, vec![path.to_string()]);
     let res = Resolver::new(0);
     let provider = doc.get("provider");

@@ -31,6 +31,10 @@ use std::collections::HashMap;
 #[path = "terraform_apis.rs"]
 mod apis;
 
+// Modules the model reads by what they create (the Lambda module).
+#[path = "terraform_modules.rs"]
+mod lambda_module;
+
 /// Most policy documents followed through one another (`source_policy_documents`).
 const MAX_DOCUMENT_DEPTH: usize = 8;
 
@@ -107,6 +111,8 @@ struct Module<'a> {
     resource_index: HashMap<(&'a str, &'a str), usize>,
     /// The values of `locals { NAME = … }`, with their file.
     locals: Vec<(FileId, &'a Entry)>,
+    /// `module "NAME" { … }` blocks (type `module`).
+    modules: Vec<Block<'a>>,
 }
 
 impl<'a> Module<'a> {
@@ -132,6 +138,22 @@ impl<'a> Module<'a> {
             }
             out
         };
+        let mut modules = Vec::new();
+        for (file, doc) in docs.iter().enumerate() {
+            for top in doc.as_map().unwrap_or(&[]).iter().filter(|e| e.key == "module") {
+                for name in top.value.as_map().unwrap_or(&[]) {
+                    for body in name.value.as_seq().unwrap_or(&[]) {
+                        modules.push(Block {
+                            file: file as FileId,
+                            ty: "module",
+                            name: &name.key,
+                            name_span: name.key_span,
+                            body,
+                        });
+                    }
+                }
+            }
+        }
         let mut locals = Vec::new();
         for (file, doc) in docs.iter().enumerate() {
             for block in doc.get("locals").and_then(Node::as_seq).unwrap_or(&[]) {
@@ -148,7 +170,7 @@ impl<'a> Module<'a> {
         for (i, r) in resources.iter().enumerate() {
             resource_index.entry((r.ty, r.name)).or_insert(i);
         }
-        Self { resources, data, data_index, resource_index, locals }
+        Self { resources, data, data_index, resource_index, locals, modules }
     }
 
     fn resources_of(&self, ty: &'a str) -> impl Iterator<Item = &Block<'a>> {
@@ -251,6 +273,7 @@ impl ModuleBuilder<'_, '_> {
         for r in module.resources_of("aws_lambda_function") {
             self.function(r);
         }
+        self.lambda_modules();
         for ty in apis::GCP_FUNCTIONS {
             for r in module.resources_of(ty) {
                 self.gcp_function(r);

@@ -137,6 +137,7 @@ impl ModuleBuilder<'_, '_> {
             runtime,
             handler,
             environment,
+            cloud: Cloud::Gcp,
             ..Default::default()
         });
     }
@@ -684,7 +685,7 @@ fn operation<'d>(doc: &'d Node, path: &str, method: &str) -> Option<&'d Node> {
 }
 
 /// A `cors_configuration { … }` (HTTP API) or `cors { … }` (function URL) block.
-fn cors(node: &Node, res: &Resolver) -> Cors {
+pub(super) fn cors(node: &Node, res: &Resolver) -> Cors {
     Cors {
         origins: node.get("allow_origins").map(|o| res.vals(o)).unwrap_or_default(),
         credentials: node.get("allow_credentials").and_then(Node::as_bool),
