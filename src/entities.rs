@@ -144,6 +144,14 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
         "the actions its role's Allow identity statements grant",
     ),
     (EntityKind::Function, "subject", FieldType::Text, "the function, for messages"),
+    (
+        EntityKind::Function,
+        "code",
+        FieldType::Text,
+        "its handler, `file:symbol`, when the code stage linked it (empty otherwise)",
+    ),
+    (EntityKind::Function, "code_unknown", FieldType::Text, "why its code could not be linked (empty when it was)"),
+    (EntityKind::Function, "code_files", FieldType::List, "the files of its code: the handler's and those it imports"),
     // endpoint
     (
         EntityKind::Endpoint,
@@ -186,6 +194,18 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
     ),
     (EntityKind::Endpoint, "cors_credentials", FieldType::Bool, "CORS allows credentials"),
     (EntityKind::Endpoint, "subject", FieldType::Text, "the route and its function, for messages"),
+    (
+        EntityKind::Endpoint,
+        "code_authenticates",
+        FieldType::List,
+        "where its function's code verifies a caller's token itself (JWT, JWKS, Cognito verifiers), as `what (file:line)`",
+    ),
+    (
+        EntityKind::Endpoint,
+        "code_privileged",
+        FieldType::List,
+        "privileged things its function's code does (runs commands, writes or deletes data, calls IAM/STS), as `what (file:line)`",
+    ),
     // api
     (EntityKind::Api, "name", FieldType::Text, "the API's name (logical id, resource name)"),
     (EntityKind::Api, "kind", FieldType::Text, "as `endpoint.kind`"),
@@ -827,6 +847,18 @@ impl<'m> Context<'m> {
                 None => FieldValue::List(Vec::new()),
             },
             "subject" => FieldValue::Text(format!("function `{}`", f.name)),
+            "code" => FieldValue::Text(match &f.code {
+                crate::model::Code::Found(c) => format!("{}:{}", c.file, c.symbol),
+                _ => String::new(),
+            }),
+            "code_unknown" => FieldValue::Text(match &f.code {
+                crate::model::Code::Unknown(why) => why.clone(),
+                _ => String::new(),
+            }),
+            "code_files" => FieldValue::List(match &f.code {
+                crate::model::Code::Found(c) => c.files.iter().map(|x| (x.clone(), None)).collect(),
+                _ => Vec::new(),
+            }),
             _ => FieldValue::Bool(false),
         }
     }
@@ -1072,6 +1104,18 @@ impl Context<'_> {
             }
             "cors_any_origin" => FieldValue::Bool(cors.is_some_and(|c| c.origins.iter().any(|o| o.is_known("*")))),
             "cors_credentials" => FieldValue::Bool(cors.is_some_and(|c| c.credentials == Some(true))),
+            "code_authenticates" | "code_privileged" => {
+                let link = e.function.and_then(|f| m.functions.get(f)).and_then(|f| match &f.code {
+                    crate::model::Code::Found(c) => Some(c),
+                    _ => None,
+                });
+                let show = |ev: &crate::model::Evidence| (format!("{} ({}:{})", ev.what, ev.file, ev.line), None);
+                FieldValue::List(match (name, link) {
+                    ("code_authenticates", Some(c)) => c.authenticates.iter().map(show).collect(),
+                    (_, Some(c)) => c.privileged.iter().map(show).collect(),
+                    _ => Vec::new(),
+                })
+            }
             "subject" => {
                 let what = match e.kind {
                     crate::model::ApiKind::FunctionUrl => "the function URL".to_string(),

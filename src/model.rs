@@ -158,6 +158,20 @@ pub struct CodeLink {
     /// The handler's module graph: its file and every file of the repository it imports,
     /// directly or not, sorted.
     pub files: Vec<String>,
+    /// Where the code verifies a caller's token (a JWT / JWKS / Cognito verifier), if it does.
+    pub authenticates: Option<Evidence>,
+    /// Privileged things the code does: runs commands, writes to or deletes from data stores,
+    /// calls IAM or STS.
+    pub privileged: Vec<Evidence>,
+}
+
+/// Something code does, and where.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Evidence {
+    /// What it is (`verifies a JWT with \`jsonwebtoken.verify\``, `runs a command`).
+    pub what: String,
+    pub file: String,
+    pub line: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

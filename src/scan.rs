@@ -316,6 +316,7 @@ impl Scanner {
         // The code stage: functions linked to their code, then the code rules.
         if !self.code_rules.is_empty() {
             crate::code::handlers::link(&mut models, &mut code.base);
+            crate::code::evidence::fill(&mut models, &code.base);
         }
         let functions = function_codes(&models);
         let owners = crate::code::stage::owners(&models);

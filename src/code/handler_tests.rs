@@ -169,3 +169,50 @@ fn literals_assigned_to_secret_names_are_judged_by_the_secret_rules() {
     // The full secret never appears.
     assert!(report.findings.iter().all(|f| !f.message.contains("Vq8rT2mZk9LwXs4N")));
 }
+
+#[test]
+fn unauthenticated_routes_are_judged_with_their_code() {
+    let rules = RuleSet::builtin().expect("rules");
+    let scanner = Scanner::new(&rules, DEFAULT_MAX_FILE_SIZE);
+    let files = [
+        (
+            "serverless.yml",
+            "service: s\nprovider:\n  name: aws\n  runtime: nodejs20.x\nfunctions:\n  me:\n    handler: src/me.handler\n    events:\n      - httpApi: {path: /me, method: get}\n  admin:\n    handler: src/admin.handler\n    events:\n      - httpApi: {path: /admin/run, method: post}\n  hello:\n    handler: src/hello.handler\n    events:\n      - httpApi: {path: /hello, method: get}\n",
+        ),
+        (
+            "src/me.js",
+            "const { verifyToken } = require('./auth');\nexports.handler = async (event) => {\n  const user = await verifyToken(event.headers.authorization);\n  return { statusCode: 200, body: JSON.stringify(user) };\n};\n",
+        ),
+        (
+            "src/auth.js",
+            "const jwt = require('jsonwebtoken');\nexports.verifyToken = (header) => jwt.verify(header.replace('Bearer ', ''), process.env.JWT_KEY);\n",
+        ),
+        (
+            "src/admin.js",
+            "const { execFileSync } = require('child_process');\nexports.handler = async () => ({ body: execFileSync('/opt/bin/rotate').toString() });\n",
+        ),
+        ("src/hello.js", "exports.handler = async () => ({ statusCode: 200, body: 'hello' });\n"),
+    ];
+    let inputs: Vec<Input> =
+        files.iter().map(|(p, c)| Input::Memory { display: p.to_string(), content: c.as_bytes().to_vec() }).collect();
+    let report = scanner.scan_inputs(&inputs);
+    let route = |path: &str| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.rule_id.starts_with("auth-") && f.message.contains(path))
+            .unwrap_or_else(|| panic!("no auth finding for {path}: {:#?}", report.findings))
+    };
+    let hello = route("/hello");
+    let me = route("/me");
+    let admin = route("/admin/run");
+    assert!(
+        me.message.contains("authenticates in code (src/auth.js:2: verifies a token with `jsonwebtoken.verify`)"),
+        "{}",
+        me.message
+    );
+    assert_eq!(me.severity, hello.severity.lower());
+    assert!(admin.message.contains("its code runs a command (src/admin.js:2)"), "{}", admin.message);
+    assert_eq!(admin.severity, crate::finding::Severity::Critical);
+    assert!(!hello.message.contains("code"), "{}", hello.message);
+}

@@ -168,7 +168,7 @@ fn resolve(m: &Model, fi: usize, base: &mut CodeBase) -> Code {
             };
             let language = facts.language.map_or("", Language::name).to_string();
             let files = graph::module_graph(base, &file, &root);
-            Code::Found(CodeLink { file, symbol, language, line, files })
+            Code::Found(CodeLink { file, symbol, language, line, files, ..CodeLink::default() })
         }
         None => Code::Unknown(why_not(f, &root, handler.as_deref(), fam, base)),
     }
@@ -526,5 +526,6 @@ fn inline_code(f: &Function, inline: &Val, manifest: &str, fam: Option<Family>, 
         language: lang.name().into(),
         line,
         files: vec![manifest.to_string()],
+        ..CodeLink::default()
     })
 }

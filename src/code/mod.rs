@@ -3,6 +3,7 @@
 //! into language-neutral code facts ([`ir`]); after the models are built, handlers are linked to
 //! their files and module graphs ([`handlers`], [`graph`]), and the code rules run on the facts.
 
+pub mod evidence;
 pub mod go;
 pub mod graph;
 pub mod handlers;

@@ -184,9 +184,11 @@ impl CompiledModel {
                     .collect(),
             };
             let lowered = self.lower_when.as_ref().is_some_and(|f| ctx.field(self.entity, i, f).truthy());
+            let base = if lowered { rule.spec.severity.lower() } else { rule.spec.severity };
+            let (severity, message, related) = route_code(rule, base, ctx, self.entity, i, message, related);
             out.push(Finding {
                 rule_id: rule.spec.id.clone(),
-                severity: if lowered { rule.spec.severity.lower() } else { rule.spec.severity },
+                severity,
                 message,
                 fingerprint: finding::fingerprint(&rule.spec.id, &path, &ctx.identity(self.entity, i)),
                 location: Location { path, span: loc.span },
@@ -197,6 +199,52 @@ impl CompiledModel {
         }
         out
     }
+}
+
+/// An unauthenticated route, judged with its function's code: a handler that verifies tokens
+/// itself makes the route public on purpose (one severity lower, and the finding says where);
+/// a handler that does something privileged makes a public route critical.
+fn route_code(
+    rule: &Rule,
+    mut severity: crate::finding::Severity,
+    ctx: &Context<'_>,
+    entity: EntityKind,
+    i: usize,
+    mut message: String,
+    mut related: Vec<Related>,
+) -> (crate::finding::Severity, String, Vec<Related>) {
+    if entity != EntityKind::Endpoint || rule.family() != "auth" {
+        return (severity, message, related);
+    }
+    let Some(crate::model::Code::Found(link)) =
+        ctx.model.endpoints[i].function.and_then(|f| ctx.model.functions.get(f)).map(|f| &f.code)
+    else {
+        return (severity, message, related);
+    };
+    let at = |ev: &crate::model::Evidence| Location {
+        path: ev.file.clone(),
+        span: crate::source::Span::point(crate::source::Position::new(ev.line, 1)),
+    };
+    if let Some(ev) = &link.authenticates {
+        severity = severity.lower();
+        message.push_str(&format!(
+            "; it authenticates in code ({}:{}: {}), so the severity is lowered",
+            ev.file, ev.line, ev.what
+        ));
+        related.push(Related { location: at(ev), message: format!("the handler {}", ev.what) });
+    } else if !link.privileged.is_empty() {
+        severity = crate::finding::Severity::Critical;
+        let what: Vec<String> =
+            link.privileged.iter().take(3).map(|ev| format!("{} ({}:{})", ev.what, ev.file, ev.line)).collect();
+        message.push_str(&format!("; and its code {}: anyone can make it do that", what.join(", ")));
+        related.extend(
+            link.privileged
+                .iter()
+                .take(3)
+                .map(|ev| Related { location: at(ev), message: format!("the handler {}", ev.what) }),
+        );
+    }
+    (severity, message, related)
 }
 
 fn parse_cond(v: &serde_json::Value, ty: FieldType) -> Result<Cond, String> {
