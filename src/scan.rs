@@ -34,6 +34,11 @@ thread_local! {
 const BINARY_SNIFF: usize = 8192;
 /// Longest snippet shown, in characters.
 const MAX_SNIPPET: usize = 160;
+/// Bytes of a line a snippet is made from (it shows at most [`MAX_SNIPPET`] characters).
+const SNIPPET_BYTES: usize = 4096;
+/// Most secret findings reported per file: a dump of a million keys is one problem, and a
+/// million findings would exhaust memory (every secret is still redacted from outputs).
+pub const MAX_SECRET_FINDINGS: usize = 1000;
 
 #[derive(Debug, Clone)]
 pub struct ScanOptions {
@@ -152,8 +157,43 @@ struct ManifestFile {
 /// A manifest's text and the secrets in it, kept for the snippets of model findings.
 struct ManifestText {
     text: Arc<Vec<u8>>,
-    hits: Vec<std::ops::Range<usize>>,
+    secrets: FileSecrets,
     index: LineIndex,
+}
+
+/// The secrets found in one file, ready for redacting its lines: their ranges sorted, and
+/// their texts (to redact each wherever else it occurs on a line). Built once per file, so a
+/// file with many findings costs no more per finding than a file with one.
+struct FileSecrets {
+    ranges: Vec<std::ops::Range<usize>>,
+    /// For each range, the largest end among it and those before it: ranges overlapping a line
+    /// are found by binary search whatever their lengths (a decoded run can be long).
+    max_end: Vec<usize>,
+    known: Redactor,
+}
+
+impl FileSecrets {
+    fn new(text: &[u8], ranges: &[std::ops::Range<usize>]) -> Self {
+        let mut ranges = ranges.to_vec();
+        ranges.sort_by_key(|r| (r.start, r.end));
+        ranges.dedup();
+        let max_end = ranges
+            .iter()
+            .scan(0, |m, r| {
+                *m = r.end.max(*m);
+                Some(*m)
+            })
+            .collect();
+        let known = Redactor::new(ranges.iter().map(|r| String::from_utf8_lossy(&text[r.clone()]).into_owned()), None);
+        Self { ranges, max_end, known }
+    }
+
+    /// The secrets that overlap `line`.
+    fn on(&self, line: &std::ops::Range<usize>) -> impl Iterator<Item = &std::ops::Range<usize>> {
+        // The first range that could reach the line: before it, every range ends earlier.
+        let from = self.max_end.partition_point(|&e| e <= line.start);
+        self.ranges[from..].iter().take_while(move |r| r.start < line.end).filter(move |r| r.end > line.start)
+    }
 }
 
 enum ManifestContent {
@@ -303,7 +343,8 @@ impl Scanner {
         for m in manifests {
             // One line index per file, however many findings it has.
             let index = LineIndex::new(&m.text);
-            texts.insert(m.path.clone(), ManifestText { text: m.text, hits: m.hits, index });
+            let secrets = FileSecrets::new(&m.text, &m.hits);
+            texts.insert(m.path.clone(), ManifestText { text: m.text, secrets, index });
             match m.content {
                 ManifestContent::Models(m) => models.extend(m),
                 ManifestContent::Terraform(node) => {
@@ -330,17 +371,19 @@ impl Scanner {
             })
             .collect();
         for f in &mut findings {
-            if let Some(ManifestText { text, hits, index }) = texts.get(&f.location.path) {
+            if let Some(ManifestText { text, secrets, index }) = texts.get(&f.location.path) {
                 let line = index.line_range(text, f.location.span.start.line);
-                f.snippet = snippet(text, line, hits);
+                f.snippet = snippet(text, line, secrets);
             }
         }
-        let mut indexes: HashMap<String, LineIndex> = HashMap::new();
+        let mut indexes: HashMap<String, (LineIndex, FileSecrets)> = HashMap::new();
         for f in &mut code_findings {
             if let Some((text, hits)) = code.texts.get(&f.location.path) {
-                let index = indexes.entry(f.location.path.clone()).or_insert_with(|| LineIndex::new(text));
+                let (index, secrets) = indexes
+                    .entry(f.location.path.clone())
+                    .or_insert_with(|| (LineIndex::new(text), FileSecrets::new(text, hits)));
                 let line = index.line_range(text, f.location.span.start.line);
-                f.snippet = snippet(text, line, hits);
+                f.snippet = snippet(text, line, secrets);
             }
         }
         findings.extend(code_findings);
@@ -504,7 +547,19 @@ impl Scanner {
     /// Secrets and manifests of one file's text.
     fn scan_bytes(&self, display: &str, bytes: &[u8], ctx: &ScanContext, out: &mut FileOutcome) {
         let origin = if self.secrets.is_empty() { Origin::FirstParty } else { ctx.vendored.origin(display, bytes) };
-        let mut hits = self.secrets.scan_as(display, bytes, origin);
+        let (mut hits, complete) = self.secrets.scan_bounded(display, bytes, origin, SecretEngine::budget(bytes.len()));
+        if !complete {
+            out.notifications.push(Notification::about(
+                Level::Error,
+                "secrets-budget",
+                display,
+                &format!(
+                    "the secrets scan stopped at its work budget ({} bytes of regex work for a {}-byte file): secrets after that point may be missed",
+                    SecretEngine::budget(bytes.len()),
+                    bytes.len()
+                ),
+            ));
+        }
         // A report of slsguard's own holds no full secret; if this one holds one, it is not
         // a genuine report and is scanned like any file.
         if hits.is_empty() {
@@ -557,8 +612,19 @@ impl Scanner {
                 hits.sort_by_key(|h| (h.secret.start, h.rule));
             }
         }
+        if hits.len() > MAX_SECRET_FINDINGS {
+            out.notifications.push(Notification::about(
+                Level::Warning,
+                "too-many-secrets",
+                display,
+                &format!(
+                    "{} secrets found; the first {MAX_SECRET_FINDINGS} are reported (every one is still redacted from outputs)",
+                    hits.len()
+                ),
+            ));
+        }
         if !hits.is_empty() {
-            out.findings = self.secret_findings(display, bytes, hits);
+            out.findings = self.secret_findings(display, bytes, &hits);
         }
     }
 
@@ -590,21 +656,33 @@ impl Scanner {
         });
     }
 
-    fn secret_findings(&self, path: &str, text: &[u8], hits: Vec<SecretHit>) -> Vec<Finding> {
+    fn secret_findings(&self, path: &str, text: &[u8], hits: &[SecretHit]) -> Vec<Finding> {
         let index = LineIndex::new(text);
         let ranges: Vec<std::ops::Range<usize>> = hits.iter().flat_map(hit_ranges).collect();
+        let secrets = FileSecrets::new(text, &ranges);
+        let hits = &hits[..hits.len().min(MAX_SECRET_FINDINGS)];
+        // Every position at once: a minified line with many findings is counted through once.
+        let offsets: Vec<usize> = hits
+            .iter()
+            .flat_map(|h| {
+                let r = h.related.as_ref().map_or(&h.secret, |(r, _)| r);
+                [h.secret.start, h.secret.end, r.start, r.end]
+            })
+            .collect();
+        let positions = index.positions(text, &offsets);
         hits.iter()
-            .map(|h| {
+            .zip(positions.chunks_exact(4))
+            .map(|(h, pos)| {
                 let rule = self.secrets.rule(h.rule);
                 let secret = String::from_utf8_lossy(&text[h.secret.clone()]);
-                let span = index.span(text, h.secret.start, h.secret.end);
+                let span = crate::source::Span::new(pos[0], pos[1]);
                 let line = index.line_range(text, span.start.line);
                 let mut message = format!("{} `{}`", rule.spec.title, finding::redact(&secret));
                 let mut related = Vec::new();
                 let mut notes: Vec<String> = h.detail.iter().cloned().collect();
                 if let Some((r, label)) = &h.related {
                     let value = String::from_utf8_lossy(&text[r.clone()]);
-                    let rspan = index.span(text, r.start, r.end);
+                    let rspan = crate::source::Span::new(pos[2], pos[3]);
                     notes.push(format!("with its {label} `{}` on line {}", finding::redact(&value), rspan.start.line));
                     related.push(Related {
                         location: Location { path: path.to_string(), span: rspan },
@@ -620,7 +698,7 @@ impl Scanner {
                     message,
                     location: Location { path: path.to_string(), span },
                     related,
-                    snippet: snippet(text, line, &ranges),
+                    snippet: snippet(text, line, &secrets),
                     fingerprint: finding::fingerprint(&rule.spec.id, path, &finding::sha256_hex(secret.as_bytes())),
                     flow: Vec::new(),
                 }
@@ -673,14 +751,18 @@ fn vendored_dirs(inputs: &[Input]) -> VendoredDirs {
 /// The line `line` of `text` with every secret on it redacted — where it was found, and every
 /// other occurrence of any secret found in the file — then trimmed to a readable length
 /// (after redaction, so a cut never leaves part of a secret unredacted).
-fn snippet(text: &[u8], line: std::ops::Range<usize>, hits: &[std::ops::Range<usize>]) -> String {
+fn snippet(text: &[u8], line: std::ops::Range<usize>, secrets: &FileSecrets) -> String {
+    // Only the start of a long line can be shown: the line is cut first to a few KiB, but never
+    // inside a secret, so the cut cannot leave part of one unredacted.
+    let mut end = line.end.min(line.start + SNIPPET_BYTES);
+    for r in secrets.on(&(line.start..end)) {
+        end = end.max(r.end.min(line.end));
+    }
+    let line = line.start..end;
     // The line as text, with the secrets' byte offsets moved to offsets in that text (invalid
     // UTF-8 changes lengths).
-    let on_line: Vec<std::ops::Range<usize>> = hits
-        .iter()
-        .filter(|h| h.start < line.end && h.end > line.start)
-        .map(|h| h.start.max(line.start)..h.end.min(line.end))
-        .collect();
+    let on_line: Vec<std::ops::Range<usize>> =
+        secrets.on(&line).map(|h| h.start.max(line.start)..h.end.min(line.end)).collect();
     let mut cuts: Vec<usize> = on_line.iter().flat_map(|r| [r.start, r.end]).collect();
     cuts.push(line.end);
     cuts.sort_unstable();
@@ -698,9 +780,7 @@ fn snippet(text: &[u8], line: std::ops::Range<usize>, hits: &[std::ops::Range<us
         .iter()
         .map(|r| at_cut.get(&r.start).copied().unwrap_or(0)..at_cut.get(&r.end).copied().unwrap_or(0))
         .collect();
-    let known =
-        finding::Redactor::new(hits.iter().map(|h| String::from_utf8_lossy(&text[h.clone()]).into_owned()), None);
-    ranges.extend(known.find(&line_text));
+    ranges.extend(secrets.known.find(&line_text));
     let out = if ranges.is_empty() { line_text } else { finding::redact_ranges(&line_text, ranges) };
     let trimmed = out.trim();
     if trimmed.chars().count() > MAX_SNIPPET {
@@ -1046,13 +1126,12 @@ mod tests {
     #[test]
     fn snippets_redact_every_secret_on_the_line() {
         let text = b"a = AKIA1234567890ABCDEF; b = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzzzKEYzzzzzz c\n";
-        let hits = vec![4..24, 30..70];
-        let s = snippet(text, 0..text.len() - 1, &hits);
+        let s = snippet(text, 0..text.len() - 1, &FileSecrets::new(text, &[4..24, 30..70]));
         // The second secret's value goes on past what the rule captured: hidden too.
         assert_eq!(s, "a = AKIA…; b = wJal… c");
         // Every occurrence, not only where it was found; and invalid UTF-8 before it.
         let text = b"\xff x=Pa5sw0rd;ljokZytC1u y=Pa5sw0rd;ljokZytC1u";
-        let s = snippet(text, 0..text.len(), &[4..12]);
+        let s = snippet(text, 0..text.len(), &FileSecrets::new(text, &[4..12]));
         assert_eq!(s, "\u{fffd} x=Pa… y=Pa…");
     }
 
@@ -1108,10 +1187,24 @@ mod tests {
     }
 
     #[test]
+    fn a_minified_line_is_cut_before_its_secrets_are_looked_at_but_never_inside_one() {
+        // A secret straddling the first cut is redacted whole.
+        let secret = "Q".repeat(40);
+        let text = format!("{}{secret}{}", "a".repeat(SNIPPET_BYTES - 10), "b".repeat(1 << 20));
+        let start = SNIPPET_BYTES - 10;
+        let s = snippet(text.as_bytes(), 0..text.len(), &FileSecrets::new(text.as_bytes(), &[start..start + 40]));
+        assert_eq!(s.chars().count(), MAX_SNIPPET + 1);
+        assert!(!s.contains("QQQQQ"), "{s}");
+        // A long range (a decoded run) that starts before the line is still found.
+        let secrets = FileSecrets::new(text.as_bytes(), &[0..start + 40, 10..12]);
+        assert_eq!(secrets.on(&(start..start + 1)).count(), 1);
+    }
+
+    #[test]
     fn a_long_line_is_cut_after_redaction() {
         let secret = "Z".repeat(40);
         let text = format!("{}{secret}", "a".repeat(150));
-        let s = snippet(text.as_bytes(), 0..text.len(), &[150..190]);
+        let s = snippet(text.as_bytes(), 0..text.len(), &FileSecrets::new(text.as_bytes(), &[150..190]));
         assert!(!s.contains("ZZZZZ"), "{s}");
     }
 }

@@ -113,6 +113,32 @@ impl LineIndex {
         Position { line: (line_idx + 1) as u32, column: column as u32 }
     }
 
+    /// Positions of many byte offsets (in any order) at once: offsets on one long line are
+    /// counted from the previous one, not each from the line's start, so a minified line with a
+    /// thousand findings costs one pass over it, not a thousand.
+    pub fn positions(&self, text: &[u8], offsets: &[usize]) -> Vec<Position> {
+        let mut order: Vec<usize> = (0..offsets.len()).collect();
+        order.sort_by_key(|&i| offsets[i]);
+        let mut out = vec![Position::default(); offsets.len()];
+        // (line index, offset, column) of the last position computed.
+        let mut last: Option<(usize, usize, usize)> = None;
+        for i in order {
+            let offset = offsets[i].min(text.len());
+            let line_idx = match self.starts.binary_search(&offset) {
+                Ok(l) => l,
+                Err(l) => l - 1,
+            };
+            let (from, col) = match last {
+                Some((l, at, col)) if l == line_idx => (at, col),
+                _ => (self.starts[line_idx], 1),
+            };
+            let col = col + count_chars(&text[from..offset]);
+            last = Some((line_idx, offset, col));
+            out[i] = Position { line: (line_idx + 1) as u32, column: col as u32 };
+        }
+        out
+    }
+
     /// Span of the byte range `start..end` of `text`.
     pub fn span(&self, text: &[u8], start: usize, end: usize) -> Span {
         Span::new(self.position(text, start), self.position(text, end))
@@ -153,6 +179,15 @@ mod tests {
         assert_eq!(idx.position(&text, 2 + 2 * 1500), Position::new(2, 1501));
         let ascii = format!("a\n{}x", "b".repeat(5000)).into_bytes();
         assert_eq!(LineIndex::new(&ascii).position(&ascii, ascii.len() - 1), Position::new(2, 5001));
+    }
+
+    #[test]
+    fn positions_in_bulk_match_one_by_one() {
+        let text = "é1 é2 é3\nx é4\r\n\ré5".as_bytes();
+        let idx = LineIndex::new(text);
+        let offsets: Vec<usize> = vec![20, 0, 3, 3, 12, 7, 11, text.len(), 99];
+        let one: Vec<Position> = offsets.iter().map(|&o| idx.position(text, o)).collect();
+        assert_eq!(idx.positions(text, &offsets), one);
     }
 
     #[test]

@@ -872,3 +872,38 @@ fn reports_written_into_the_tree_are_not_scanned_again() {
     let third = json(&repo.slsguard(&["scan", "--format", "json", "--no-suppress"]));
     assert!(finding_paths(&third).contains(&"reports/slsguard.txt".to_string()), "{:#}", third["findings"]);
 }
+
+/// AWS-shaped key ids, all different (a small linear congruential generator over [A-Z2-7]).
+fn key_ids(n: usize) -> Vec<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    (0..n)
+        .map(|_| {
+            let tail: String = (0..16)
+                .map(|_| {
+                    x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+                    ALPHABET[(x >> 59) as usize] as char
+                })
+                .collect();
+            format!("AKIA{tail}")
+        })
+        .collect()
+}
+
+#[test]
+fn a_file_full_of_secrets_reports_a_bounded_number_and_says_so() {
+    let repo = Repo::new();
+    let keys = key_ids(1500);
+    // One minified line, so the per-finding work on a long line is exercised too.
+    repo.write("dump.js", &keys.iter().map(|k| format!("k=\"{k}\";")).collect::<String>());
+    let run = repo.slsguard(&["scan", "--format", "json"]);
+    let doc = json(&run);
+    assert_eq!(doc["summary"]["findings"], 1000, "{:#}", doc["errors"]);
+    let errors: Vec<&str> =
+        doc["errors"].as_array().expect("errors").iter().filter_map(|e| e["reason"].as_str()).collect();
+    assert_eq!(errors, ["too-many-secrets"]);
+    // Every key is redacted, the unreported ones included: no more than `AKIA` of any shows.
+    let leak = regex::Regex::new("AKIA[A-Z2-7]").expect("regex");
+    assert!(!leak.is_match(&run.stdout), "a key leaked");
+    assert!(run.stdout.contains("AKIA…"));
+}

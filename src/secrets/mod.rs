@@ -396,11 +396,31 @@ impl SecretEngine {
     /// Like [`SecretEngine::scan`], for text of the given origin: third-party text is scanned
     /// with the high-confidence provider rules only.
     pub fn scan_as(&self, path: &str, text: &[u8], origin: Origin) -> Vec<SecretHit> {
-        let hits = self.scan_text(path, text, origin, true);
-        self.resolve(hits)
+        self.scan_bounded(path, text, origin, usize::MAX).0
     }
 
-    fn scan_text(&self, path: &str, text: &[u8], origin: Origin, decode: bool) -> Vec<SecretHit> {
+    /// Regex work a file may cost: bytes of windows scanned (decoded text included), per byte
+    /// of the file, plus a floor for small files. Each rule scans a byte at most about once
+    /// (its windows are merged), so only a file that wakes far more rules than the built-in
+    /// set holds reaches it.
+    pub const WORK_PER_BYTE: usize = 64;
+    pub const WORK_FLOOR: usize = 16 << 20;
+
+    /// The work budget of a file of `len` bytes.
+    pub fn budget(len: usize) -> usize {
+        len.saturating_mul(Self::WORK_PER_BYTE).saturating_add(Self::WORK_FLOOR)
+    }
+
+    /// Like [`SecretEngine::scan_as`], stopping once the regexes have scanned `budget` bytes of
+    /// windows; the flag says whether the whole file was scanned. The work is counted, not
+    /// timed, so the result is the same on any machine.
+    pub fn scan_bounded(&self, path: &str, text: &[u8], origin: Origin, budget: usize) -> (Vec<SecretHit>, bool) {
+        let work = Work { left: std::cell::Cell::new(budget), exhausted: std::cell::Cell::new(false) };
+        let hits = self.scan_text(path, text, origin, true, &work);
+        (self.resolve(hits), !work.exhausted.get())
+    }
+
+    fn scan_text(&self, path: &str, text: &[u8], origin: Origin, decode: bool, work: &Work) -> Vec<SecretHit> {
         let Some(ac) = &self.ac else { return Vec::new() };
         let mut applies: Vec<Option<bool>> = vec![None; self.rules.len()];
         // Per rule, the window waiting to be scanned. Windows of later keywords that overlap it
@@ -437,6 +457,9 @@ impl SecretEngine {
                     Some(p) if w.start <= p.end => *p = p.start.min(w.start)..p.end.max(w.end),
                     slot => {
                         if let Some(done) = slot.replace(w) {
+                            if !work.spend(done.len()) {
+                                return hits;
+                            }
                             self.scan_window(ri, text, done, &mut hits);
                         }
                     }
@@ -445,13 +468,16 @@ impl SecretEngine {
         }
         for (ri, w) in pending.into_iter().enumerate() {
             if let Some(w) = w {
+                if !work.spend(w.len()) {
+                    return hits;
+                }
                 self.scan_window(ri, text, w, &mut hits);
             }
         }
         runs.dedup_by(|b, a| a.0 == b.0);
         for (run, enc) in runs {
             let Some(decoded) = decode::decode(&text[run.clone()], enc) else { continue };
-            for inner in self.scan_text(path, &decoded.text, origin, false) {
+            for inner in self.scan_text(path, &decoded.text, origin, false, work) {
                 let detail = match inner.detail {
                     Some(d) => format!("{}, {d}", enc.label()),
                     None => enc.label().to_string(),
@@ -491,18 +517,79 @@ impl SecretEngine {
     /// Drops the hits that another hit says better: a companion value reported with its
     /// secret, a generic rule's hit on text a provider rule reports.
     fn resolve(&self, hits: Vec<SecretHit>) -> Vec<SecretHit> {
-        let overlaps = |a: &Range<usize>, b: &Range<usize>| a.start < b.end && b.start < a.end;
-        let absorbed: Vec<(usize, Range<usize>)> = hits
-            .iter()
-            .filter_map(|h| h.related.as_ref().map(|(r, _)| (h.rule, r.clone())))
-            .flat_map(|(rule, r)| self.absorbs[rule].iter().map(move |&a| (a, r.clone())))
-            .collect();
-        let specific: Vec<Range<usize>> =
-            hits.iter().filter(|h| !self.generic[h.rule]).map(|h| h.secret.clone()).collect();
+        // Range sets, not lists: a file can hold hundreds of thousands of hits.
+        let mut absorbed: HashMap<usize, RangeSet> = HashMap::new();
+        for h in &hits {
+            if let Some((r, _)) = &h.related {
+                for &a in &self.absorbs[h.rule] {
+                    absorbed.entry(a).or_default().push(r.clone());
+                }
+            }
+        }
+        absorbed.values_mut().for_each(RangeSet::seal);
+        let mut specific = RangeSet::default();
+        hits.iter().filter(|h| !self.generic[h.rule]).for_each(|h| specific.push(h.secret.clone()));
+        specific.seal();
         hits.into_iter()
-            .filter(|h| !absorbed.iter().any(|(rule, r)| *rule == h.rule && overlaps(r, &h.secret)))
-            .filter(|h| !self.generic[h.rule] || !specific.iter().any(|s| overlaps(s, &h.secret)))
+            .filter(|h| !absorbed.get(&h.rule).is_some_and(|set| set.overlaps(&h.secret)))
+            .filter(|h| !self.generic[h.rule] || !specific.overlaps(&h.secret))
             .collect()
+    }
+}
+
+/// What is left of a file's work budget (see [`SecretEngine::scan_bounded`]).
+struct Work {
+    left: std::cell::Cell<usize>,
+    exhausted: std::cell::Cell<bool>,
+}
+
+impl Work {
+    /// Takes `n` bytes of work; false, and the budget marked exhausted, when there is not enough.
+    fn spend(&self, n: usize) -> bool {
+        match self.left.get().checked_sub(n) {
+            Some(rest) if !self.exhausted.get() => {
+                self.left.set(rest);
+                true
+            }
+            _ => {
+                self.exhausted.set(true);
+                false
+            }
+        }
+    }
+}
+
+/// Ranges, for "does any of them overlap this one?" in logarithmic time.
+#[derive(Default)]
+struct RangeSet {
+    /// Sorted by start.
+    ranges: Vec<Range<usize>>,
+    /// For each range, the largest end among it and those before it.
+    max_end: Vec<usize>,
+}
+
+impl RangeSet {
+    fn push(&mut self, r: Range<usize>) {
+        self.ranges.push(r);
+    }
+
+    fn seal(&mut self) {
+        self.ranges.sort_by_key(|r| r.start);
+        let mut m = 0;
+        self.max_end = self
+            .ranges
+            .iter()
+            .map(|r| {
+                m = m.max(r.end);
+                m
+            })
+            .collect();
+    }
+
+    fn overlaps(&self, r: &Range<usize>) -> bool {
+        // Among the ranges starting before `r` ends, does one end after `r` starts?
+        let n = self.ranges.partition_point(|x| x.start < r.end);
+        n > 0 && self.max_end[n - 1] > r.start
     }
 }
 
@@ -566,6 +653,37 @@ mod tests {
             long.extend_from_slice(format!("var a{i}=\"tok=k{i:011}\";").as_bytes());
         }
         assert_eq!(engine.scan("bundle.js", &long).len(), 2000);
+    }
+
+    #[test]
+    fn the_work_budget_stops_a_scan_and_says_so() {
+        let spec = "id: secret-t\ntitle: T\nseverity: high\ndescription: d\nremediation: r\n\
+                    matcher:\n  secret:\n    keywords: [tok]\n    regex: 'tok=([a-z0-9]{12})'\n\
+                    examples:\n  fire: ['tok=a1b2c3d4e5f6']\n  no_fire: ['x']\n";
+        let rule = crate::rules::parse_rule("secret-t.yml", spec, false).expect("valid rule");
+        let engine = SecretEngine::new(&crate::rules::RuleSet::from_rules(vec![rule]));
+        let text = b"tok=q8w7e6r5t4y3\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\ntok=z9x8c7v6b5n4\n";
+        let first = Origin::FirstParty;
+        assert_eq!(engine.scan_bounded("f", text, first, usize::MAX), (engine.scan("f", text), true));
+        let (hits, complete) = engine.scan_bounded("f", text, first, 20);
+        assert_eq!((hits.len(), complete), (1, false));
+        assert_eq!(SecretEngine::budget(1000), 64_000 + (16 << 20));
+    }
+
+    #[test]
+    fn range_sets_find_overlaps() {
+        let mut set = RangeSet::default();
+        for r in [10..20, 0..100, 30..31, 50..60] {
+            set.push(r);
+        }
+        set.seal();
+        assert!(set.overlaps(&(99..200)) && set.overlaps(&(5..6)));
+        assert!(!set.overlaps(&(100..200)));
+        let mut small = RangeSet::default();
+        small.push(10..20);
+        small.push(30..40);
+        small.seal();
+        assert!(!small.overlaps(&(20..30)) && small.overlaps(&(19..21)) && !small.overlaps(&(0..10)));
     }
 
     #[test]
