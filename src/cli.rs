@@ -98,8 +98,9 @@ pub struct ScanArgs {
     #[arg(long)]
     pub no_suppress: bool,
 
-    /// Read the configuration from FILE [default: .slsguard.yml (or .yaml) in the scanned
-    /// directory when one directory is given, else in the current directory]
+    /// Read the configuration from FILE [default: the nearest .slsguard.yml (or .yaml) in or
+    /// above the scanned paths, up to the repository root; with --staged and --from-index, the
+    /// one the git index holds]
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<PathBuf>,
 

@@ -126,6 +126,47 @@ pub fn find(dir: &Path) -> Option<PathBuf> {
     FILE_NAMES.iter().map(|n| if dir == Path::new(".") { PathBuf::from(n) } else { dir.join(n) }).find(|p| p.is_file())
 }
 
+/// The directories where a scan of `path` looks for its configuration, nearest first: the
+/// path itself (or a file's directory), then each parent up to and including the repository
+/// root (the first directory holding `.git`), or to the filesystem root outside a repository —
+/// as git and ruff look for theirs. Relative when `path` is.
+pub fn search_dirs(path: &Path) -> Vec<PathBuf> {
+    let start = if path.is_dir() || path.as_os_str().is_empty() {
+        path.to_path_buf()
+    } else {
+        path.parent()
+            .map_or_else(|| PathBuf::from("."), |p| if p.as_os_str().is_empty() { ".".into() } else { p.to_path_buf() })
+    };
+    let mut dirs = Vec::new();
+    let mut dir = start;
+    // Relative paths climb with `..`, so the names stay as the user would write them.
+    for _ in 0..64 {
+        dirs.push(dir.clone());
+        if dir.join(".git").exists() {
+            break;
+        }
+        let parent = if dir.is_absolute() {
+            match dir.parent() {
+                Some(p) => p.to_path_buf(),
+                None => break,
+            }
+        } else {
+            let up = if dir == Path::new(".") { PathBuf::from("..") } else { dir.join("..") };
+            match (std::fs::canonicalize(&dir), std::fs::canonicalize(&up)) {
+                (Ok(a), Ok(b)) if a != b => up,
+                _ => break,
+            }
+        };
+        dir = parent;
+    }
+    dirs
+}
+
+/// The nearest configuration file for a scan of `path` (see [`search_dirs`]).
+pub fn discover(path: &Path) -> Option<PathBuf> {
+    search_dirs(path).iter().find_map(|d| find(d))
+}
+
 impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let display = path.display().to_string();

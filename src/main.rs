@@ -14,7 +14,7 @@ use slsguard::report::text::TextOptions;
 use slsguard::rules::{RuleSet, selftest};
 use slsguard::{Source, progress, report, suppress};
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 const EXIT_FINDINGS: u8 = 1;
@@ -205,21 +205,59 @@ fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
 }
 
 /// `--config FILE`, else `.slsguard.yml` in the one directory scanned, else in the current one.
+/// `--config FILE`; else, for `--staged` and `--from-index`, the nearest `.slsguard.yml` as the
+/// git index holds it (the configuration the commit will hold); else the nearest one above the
+/// scanned paths, up to the repository root. Paths with different nearest files are an error.
 fn load_config(args: &ScanArgs) -> Result<Option<Config>> {
     if args.no_config {
         return Ok(None);
     }
-    let path = match &args.config {
-        Some(p) => Some(p.clone()),
-        None => {
-            let root = match args.paths.as_slice() {
-                [one] if one.is_dir() => one.clone(),
-                _ => PathBuf::from("."),
-            };
-            config::find(&root)
+    if let Some(p) = &args.config {
+        return Ok(Some(Config::load(p)?));
+    }
+    if args.staged || args.from_index {
+        for dir in config::search_dirs(Path::new(".")) {
+            for name in config::FILE_NAMES {
+                let path = if dir == Path::new(".") { PathBuf::from(name) } else { dir.join(name) };
+                if let Some(bytes) = slsguard::git::index_content(&path) {
+                    let text = String::from_utf8(bytes)
+                        .map_err(|_| anyhow::anyhow!("{} (staged): not valid UTF-8", path.display()))?;
+                    return Ok(Some(Config::parse(&path, &text)?));
+                }
+                if path.is_file() {
+                    eprintln!(
+                        "slsguard: warning: {} is not in the git index, so the commit will not hold it: not used (stage it with `git add`)",
+                        path.display()
+                    );
+                }
+            }
         }
-    };
-    Ok(match path {
+        return Ok(None);
+    }
+    let stdin = args.paths.len() == 1 && args.paths[0].as_os_str() == "-";
+    let starts: Vec<PathBuf> =
+        if stdin || args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let mut found: Option<PathBuf> = None;
+    for start in &starts {
+        let Some(candidate) = config::discover(start) else { continue };
+        match &found {
+            None => found = Some(candidate),
+            Some(first) => {
+                let same = match (std::fs::canonicalize(first), std::fs::canonicalize(&candidate)) {
+                    (Ok(a), Ok(b)) => a == b,
+                    _ => *first == candidate,
+                };
+                if !same {
+                    anyhow::bail!(
+                        "the scanned paths have different configuration files, {} and {}: scan them separately, or choose one with --config",
+                        first.display(),
+                        candidate.display()
+                    );
+                }
+            }
+        }
+    }
+    Ok(match found {
         Some(p) => Some(Config::load(&p)?),
         None => None,
     })

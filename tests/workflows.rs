@@ -1,0 +1,248 @@
+//! Every documented workflow, end to end, each in a temporary git repository, running the
+//! commands the docs give in the order they give them: docs/ci.md (GitHub Actions and GitLab),
+//! docs/pre-commit.md (`pre-commit try-repo`, with and without `--all-files`) and the baseline
+//! round trip of docs/config.md. Each test also checks that the docs still hold its commands,
+//! so docs and tests cannot drift apart.
+//!
+//! The pre-commit test needs the `pre-commit` tool: without it the test says so and passes,
+//! unless SLSGUARD_REQUIRE_PRE_COMMIT=1 (.ci/run sets it, after `pip install pre-commit`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const KEY: &str = "AKIAQ2MTX7WPLZK4RDHB";
+const KEY_2: &str = "AKIAV5HNC3JRT6YQWE2M";
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn doc(name: &str) -> String {
+    std::fs::read_to_string(root().join(name)).expect("doc")
+}
+
+fn bin_dir() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("slsguard").parent().expect("bin dir").to_path_buf()
+}
+
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+struct Out {
+    text: String,
+    code: i32,
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let repo = Repo { dir: tempfile::tempdir().expect("temp dir") };
+        repo.sh("git init -q -b main");
+        repo
+    }
+
+    fn write(&self, rel: &str, content: &str) {
+        let p = self.dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("dirs");
+        std::fs::write(p, content).expect("write");
+    }
+
+    /// Runs a shell command line as a user would, with slsguard on PATH.
+    fn sh(&self, line: &str) -> Out {
+        let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(line)
+            .current_dir(self.dir.path())
+            .env("PATH", path)
+            .env("CI", "true")
+            .env("NO_COLOR", "1")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "Dev")
+            .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+            .env("GIT_COMMITTER_NAME", "Dev")
+            .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+            .env("PRE_COMMIT_HOME", self.dir.path().join(".cache-pre-commit"))
+            .output()
+            .expect("sh runs");
+        Out {
+            text: format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+            code: out.status.code().unwrap_or(-1),
+        }
+    }
+
+    fn commit(&self, message: &str) {
+        let out = self.sh(&format!("git add -A && git commit -q -m '{message}'"));
+        assert_eq!(out.code, 0, "{}", out.text);
+    }
+}
+
+fn app(repo: &Repo) {
+    repo.write(
+        "serverless.yml",
+        &std::fs::read_to_string(root().join("testdata/gate/least-privilege/serverless.yml")).expect("fixture"),
+    );
+    repo.write("src/orders.js", "exports.create = async () => ({ statusCode: 201 });\n");
+}
+
+#[test]
+fn github_actions_commands_pass_on_their_own_report() {
+    let ci = doc("docs/ci.md");
+    let full = "slsguard scan --fail-on none --format sarif --output slsguard.sarif --format text";
+    let gate_main = "slsguard scan --baseline .slsguard-baseline.json --format github";
+    let gate_pr = "slsguard scan --changed-since \"origin/$BASE_REF\" --format github";
+    for c in [full, gate_main, gate_pr] {
+        assert!(ci.contains(c), "docs/ci.md no longer runs `{c}`");
+    }
+    let action = std::fs::read_to_string(root().join("action.yml")).expect("action.yml");
+    assert!(action.contains("cargo install --locked --path \"$ACTION_PATH\""));
+    assert!(action.contains("slsguard scan --fail-on none --format sarif --output \"$SARIF\" --format text $PATHS"));
+
+    let repo = Repo::new();
+    app(&repo);
+    repo.write("config/prod.env", &format!("AWS_ACCESS_KEY_ID={KEY}\n"));
+    repo.commit("app");
+    // Accept today's finding, as the docs suggest for main.
+    let out = repo.sh("slsguard scan --write-baseline .slsguard-baseline.json");
+    assert_eq!(out.code, 0, "{}", out.text);
+    repo.commit("baseline");
+    let out = repo.sh(full);
+    assert_eq!(out.code, 0, "the full scan never fails: {}", out.text);
+    assert!(repo.dir.path().join("slsguard.sarif").is_file());
+    // The gate scans a tree that now holds slsguard.sarif: it must not find its own report.
+    let out = repo.sh(gate_main);
+    assert_eq!(out.code, 0, "the gate passes on its own report: {}", out.text);
+    // A pull request adding a secret fails the gate, with an annotation.
+    repo.sh("git branch -q base && git update-ref refs/remotes/origin/main base");
+    repo.write("config/new.env", &format!("BACKUP_KEY={KEY_2}\n"));
+    let out = repo.sh(&format!("export BASE_REF=main; {gate_pr}"));
+    assert_eq!(out.code, 1, "{}", out.text);
+    assert!(out.text.contains("::error file=config/new.env"), "{}", out.text);
+}
+
+#[test]
+fn gitlab_template_commands_write_the_reports_and_gate() {
+    let template = std::fs::read_to_string(root().join("ci/gitlab/slsguard.gitlab-ci.yml")).expect("template");
+    let report = "slsguard scan --fail-on none --format gitlab-sast --output gl-sast-report.json --format junit --output slsguard-junit.xml --format text $SLSGUARD_PATHS";
+    let gate = "slsguard scan --quiet $SLSGUARD_ARGS $SLSGUARD_PATHS";
+    for c in [report, gate] {
+        assert!(template.contains(c), "the GitLab template no longer runs `{c}`");
+        assert!(doc("docs/ci.md").contains(c), "docs/ci.md no longer shows `{c}`");
+    }
+    let repo = Repo::new();
+    app(&repo);
+    repo.commit("app");
+    let vars = "SLSGUARD_PATHS=. SLSGUARD_ARGS=";
+    let out = repo.sh(&format!("{vars}; {report}"));
+    assert_eq!(out.code, 0, "{}", out.text);
+    let sast: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo.dir.path().join("gl-sast-report.json")).expect("report"))
+            .expect("JSON");
+    assert_eq!(sast["scan"]["status"], "success");
+    assert!(
+        std::fs::read_to_string(repo.dir.path().join("slsguard-junit.xml")).expect("junit").contains("<testsuites")
+    );
+    let out = repo.sh(&format!("{vars}; {gate}"));
+    assert_eq!(out.code, 0, "a least-privilege app passes, its reports are not scanned: {}", out.text);
+    repo.write("src/db.js", "const url = 'postgresql://app:Vq8rT2yU7iO1pA5s@db.internal:5432/orders';\n");
+    let out = repo.sh(&format!("{vars}; {gate}"));
+    assert_eq!(out.code, 1, "{}", out.text);
+}
+
+#[test]
+fn baseline_round_trip() {
+    let config = doc("docs/config.md");
+    for c in
+        ["slsguard scan --write-baseline .slsguard-baseline.json", "slsguard scan --baseline .slsguard-baseline.json"]
+    {
+        assert!(config.contains(c), "docs/config.md no longer runs `{c}`");
+    }
+    let repo = Repo::new();
+    repo.write("a.env", &format!("AWS_ACCESS_KEY_ID={KEY}\n"));
+    repo.commit("a");
+    assert_eq!(repo.sh("slsguard scan").code, 1);
+    assert_eq!(repo.sh("slsguard scan --write-baseline .slsguard-baseline.json").code, 0);
+    repo.commit("baseline");
+    assert_eq!(repo.sh("slsguard scan --baseline .slsguard-baseline.json").code, 0);
+    // Moving the finding keeps it accepted; a new one fails.
+    repo.write("a.env", &format!("# moved\n\nAWS_ACCESS_KEY_ID={KEY}\n"));
+    assert_eq!(repo.sh("slsguard scan --baseline .slsguard-baseline.json").code, 0);
+    repo.write("b.env", &format!("AWS_ACCESS_KEY_ID={KEY_2}\n"));
+    let out = repo.sh("slsguard scan --baseline .slsguard-baseline.json");
+    assert_eq!(out.code, 1, "{}", out.text);
+    assert!(out.text.contains("b.env:1:19") && !out.text.contains("a.env:3"), "{}", out.text);
+}
+
+#[test]
+fn staged_reads_the_configuration_from_the_index() {
+    let repo = Repo::new();
+    repo.write("a.env", &format!("AWS_ACCESS_KEY_ID={KEY}\n"));
+    repo.write(".slsguard.yml", "fail_on: none\n");
+    repo.sh("git add a.env");
+    // The configuration is not staged: the commit will not hold it, so it does not apply.
+    let out = repo.sh("slsguard scan --staged");
+    assert_eq!(out.code, 1, "{}", out.text);
+    assert!(out.text.contains(".slsguard.yml is not in the git index"), "{}", out.text);
+    repo.sh("git add .slsguard.yml");
+    assert_eq!(repo.sh("slsguard scan --staged").code, 0);
+    // Staged as `fail_on: none`, then edited in the working tree: the staged one counts.
+    repo.write(".slsguard.yml", "fail_on: low\n");
+    assert_eq!(repo.sh("slsguard scan --staged").code, 0);
+    // A full scan reads the working tree's file, found upward from the scanned path.
+    repo.write("svc/x.txt", "nothing\n");
+    let out = repo.sh("cd svc && slsguard scan ../a.env");
+    assert_eq!(out.code, 1, "fail_on: low from the repository root: {}", out.text);
+}
+
+fn pre_commit_available() -> bool {
+    let found = Command::new("pre-commit").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var_os("SLSGUARD_REQUIRE_PRE_COMMIT").is_none(),
+            "SLSGUARD_REQUIRE_PRE_COMMIT is set but pre-commit is not installed (pip install pre-commit)"
+        );
+        eprintln!(
+            "skipped: pre-commit is not installed (pip install pre-commit); .ci/run installs it and runs this test"
+        );
+    }
+    found
+}
+
+#[test]
+fn pre_commit_try_repo_blocks_committed_and_staged_secrets() {
+    let docs = doc("docs/pre-commit.md");
+    for c in ["pre-commit run --all-files", "pre-commit install"] {
+        assert!(docs.contains(c), "docs/pre-commit.md no longer runs `{c}`");
+    }
+    if !pre_commit_available() {
+        return;
+    }
+    // try-repo clones the hooks repository: give it a committed copy of this one's hook file.
+    let hooks = Repo::new();
+    hooks.write(".pre-commit-hooks.yaml", &doc(".pre-commit-hooks.yaml"));
+    hooks.commit("hooks");
+    let try_repo = format!("pre-commit try-repo {} slsguard-system", hooks.dir.path().display());
+
+    let repo = Repo::new();
+    app(&repo);
+    repo.write("config/prod.env", &format!("AWS_ACCESS_KEY_ID={KEY}\n"));
+    repo.commit("a secret committed before the hook");
+    // Nothing staged: the commit hook has nothing to check…
+    let out = repo.sh(&try_repo);
+    assert_eq!(out.code, 0, "{}", out.text);
+    // …but --all-files scans every tracked file, and the committed secret fails it.
+    let out = repo.sh(&format!("{try_repo} --all-files"));
+    assert_eq!(out.code, 1, "{}", out.text);
+    assert!(out.text.contains("config/prod.env") && out.text.contains("secret-aws-access-key-id"), "{}", out.text);
+    // Remove it; then stage a new secret and delete it from the working copy: the staged
+    // content is what the commit records, and it fails.
+    repo.sh("git rm -q config/prod.env && git commit -q -m fix");
+    assert_eq!(repo.sh(&format!("{try_repo} --all-files")).code, 0);
+    repo.write("config/new.env", &format!("BACKUP_KEY={KEY_2}\n"));
+    repo.sh("git add config/new.env");
+    repo.write("config/new.env", "BACKUP_KEY=\n");
+    let out = repo.sh(&try_repo);
+    assert_eq!(out.code, 1, "{}", out.text);
+    assert!(out.text.contains("config/new.env"), "{}", out.text);
+}
