@@ -47,14 +47,10 @@ fn the_text_report_ends_with_a_summary_by_rule_and_a_pointer_to_explain() {
     let r = run(&["scan", "testdata/demo-app"], &[], None);
     assert_eq!(r.code, 1);
     let tail: Vec<&str> = r.stdout.lines().rev().take(16).collect();
-    assert!(r.stdout.contains("Findings by rule:
-  critical  "), "{}", r.stdout);
-    assert!(r.stdout.contains("
-  critical  1  iam-wildcard-action
-"), "{}", r.stdout);
+    assert!(r.stdout.contains("Findings by rule:\n  critical  "), "{}", r.stdout);
+    assert!(r.stdout.contains("\n  critical  1  iam-wildcard-action\n"), "{}", r.stdout);
     // The provider-level runtime is one finding, its functions related locations.
-    assert!(r.stdout.contains("  low       1  config-deprecated-runtime
-"), "{}", r.stdout);
+    assert!(r.stdout.contains("  low       1  config-deprecated-runtime\n"), "{}", r.stdout);
     assert!(tail.iter().any(|l| l.starts_with("Read about a rule and how to fix it: slsguard explain ")));
     assert!(tail[0].starts_with(&format!("{} findings in 5 files", demo_findings().0)), "{}", tail[0]);
 }
