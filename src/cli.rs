@@ -33,6 +33,36 @@ pub enum Command {
     Rules(RulesArgs),
     /// Show one rule's description, remediation and examples
     Explain(ExplainArgs),
+    /// Write a commented .slsguard.yml (and, on request, the pre-commit hook entry and the
+    /// GitHub Actions workflow) in the current directory
+    Init(InitArgs),
+    /// Print a shell completion script (e.g. `slsguard completions bash > ~/.local/share/bash-completion/completions/slsguard`)
+    Completions {
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print a man page (roff): slsguard(1), e.g. `slsguard man > slsguard.1`, or a command's,
+    /// e.g. `slsguard man scan > slsguard-scan.1`
+    Man {
+        /// The command whose page to print (scan, rules, explain, init, completions)
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Also write .pre-commit-config.yaml with the slsguard hook
+    #[arg(long)]
+    pub pre_commit: bool,
+
+    /// Also write .github/workflows/slsguard.yml (the slsguard Action)
+    #[arg(long)]
+    pub github: bool,
+
+    /// Replace files that exist
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -257,6 +287,10 @@ pub struct ExplainArgs {
     /// Rule id
     #[arg(value_name = "ID")]
     pub id: String,
+
+    /// Print the rule's page as Markdown instead of text for a terminal
+    #[arg(long)]
+    pub markdown: bool,
 
     /// Also load the rule files in DIR (repeatable)
     #[arg(long = "rules", value_name = "DIR")]

@@ -43,6 +43,55 @@ pub fn owasp_serverless_name(item: &str) -> Option<&'static str> {
     })
 }
 
+/// A rule page (Markdown) for a terminal: headings underlined (bold with `color`), code blocks
+/// indented without their fences, links as `text <url>`, inline code marks and emphasis
+/// dropped; tables and lists stay as written.
+pub fn for_terminal(md: &str, color: bool) -> String {
+    let bold = |s: &str| if color { format!("\x1b[1m{s}\x1b[0m") } else { s.to_string() };
+    let mut out = String::new();
+    let mut in_code = false;
+    for line in md.lines() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            let _ = writeln!(out, "    {line}");
+            continue;
+        }
+        let heading = line.trim_start_matches('#');
+        if line.starts_with('#') && heading.starts_with(' ') {
+            let text = inline(heading.trim());
+            let rule = if line.starts_with("##") { '-' } else { '=' };
+            let _ = writeln!(out, "{}\n{}", bold(&text), rule.to_string().repeat(text.chars().count()));
+            continue;
+        }
+        let _ = writeln!(out, "{}", inline(line));
+    }
+    out
+}
+
+/// `[text](url)` → `text <url>`; backticks and `**`/`__` emphasis dropped.
+fn inline(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(open) = rest.find('[') {
+        let Some(mid) = rest[open..].find("](").map(|i| i + open) else { break };
+        let Some(close) = rest[mid..].find(')').map(|i| i + mid) else { break };
+        out.push_str(&rest[..open]);
+        let text = &rest[open + 1..mid];
+        let url = &rest[mid + 2..close];
+        if text == url || text.trim_matches(['<', '>']) == url {
+            out.push_str(url);
+        } else {
+            out.push_str(&format!("{text} <{url}>"));
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out.replace('`', "").replace("**", "").replace("__", "")
+}
+
 /// Markdown to readable plain text (for SARIF `text` fields and terminals): code spans and
 /// emphasis markers dropped, links reduced to their text, soft line breaks joined.
 pub fn plain_text(md: &str) -> String {
@@ -385,6 +434,17 @@ pub fn cli_page() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_render_for_a_terminal() {
+        let md =
+            "# rule-x\n\nSee [the docs](https://e.x/a) and `code`.\n\n## Fix\n\n```yaml\nAction: s3:GetObject\n```\n";
+        let text = for_terminal(md, false);
+        assert_eq!(
+            text,
+            "rule-x\n======\n\nSee the docs <https://e.x/a> and code.\n\nFix\n---\n\n    Action: s3:GetObject\n"
+        );
+    }
 
     #[test]
     fn plain_text_reflows_and_strips_markup() {

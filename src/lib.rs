@@ -15,6 +15,7 @@ pub mod finding;
 pub mod frontend;
 pub mod git;
 pub mod iam;
+pub mod init;
 pub mod loader;
 pub mod model;
 pub mod progress;

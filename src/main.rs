@@ -49,6 +49,13 @@ fn main() -> ExitCode {
         }
         Command::Rules(args) => rules(args),
         Command::Explain(args) => explain(args),
+        Command::Init(args) => init(args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "slsguard", &mut out);
+            print_bytes(&out)
+        }
+        Command::Man { command } => man(command.as_deref()),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -370,7 +377,46 @@ fn explain(args: ExplainArgs) -> Result<u8> {
     let rules = RuleSet::load(true, &args.dirs)?;
     let rule =
         rules.get(&args.id).with_context(|| format!("no rule `{}` (run `slsguard rules` for the list)", args.id))?;
+    let page = slsguard::docs::rule_page(rule);
+    if args.markdown {
+        return print_bytes(page.as_bytes());
+    }
+    let color = use_color(ColorChoice::Auto, io::stdout().is_terminal());
+    print_bytes(slsguard::docs::for_terminal(&page, color).as_bytes())
+}
+
+fn print_bytes(bytes: &[u8]) -> Result<u8> {
     let mut out = io::stdout().lock();
-    out.write_all(slsguard::docs::rule_page(rule).as_bytes())?;
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(0)
+}
+
+/// slsguard(1), or slsguard-COMMAND(1) for one command (its options, which slsguard(1) only
+/// lists by command name).
+fn man(command: Option<&str>) -> Result<u8> {
+    let top = Cli::command();
+    let page = match command {
+        None => top,
+        Some(name) => {
+            let sub = top
+                .find_subcommand(name)
+                .filter(|c| c.get_name() != "help")
+                .with_context(|| format!("no command `{name}` (scan, rules, explain, init, completions, man)"))?
+                .clone();
+            let full = format!("slsguard-{}", sub.get_name());
+            sub.name(full.clone()).bin_name(full.replace('-', " ")).version(env!("CARGO_PKG_VERSION"))
+        }
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page).render(&mut out)?;
+    print_bytes(&out)
+}
+
+fn init(args: slsguard::cli::InitArgs) -> Result<u8> {
+    let written = slsguard::init::write(Path::new("."), args.pre_commit, args.github, args.force)?;
+    for p in &written {
+        eprintln!("slsguard: wrote {}", p.display());
+    }
     Ok(0)
 }

@@ -165,3 +165,37 @@ fn a_closed_pipe_ends_quietly_with_the_sigpipe_status() {
     assert_eq!(out.status.code(), Some(141));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn explain_renders_the_rule_page_for_a_terminal_or_as_markdown() {
+    let text = run(&["explain", "iam-wildcard-action"], &[], None);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    let mut lines = text.stdout.lines();
+    assert_eq!(lines.next(), Some("iam-wildcard-action: Policy allows every action"));
+    assert!(lines.next().is_some_and(|l| !l.is_empty() && l.chars().all(|c| c == '=')));
+    assert!(!text.stdout.contains("```") && !text.stdout.lines().any(|l| l.starts_with('#')), "{}", text.stdout);
+    assert!(text.stdout.contains("\nRemediation\n-----------\n"), "{}", text.stdout);
+    let colored = run(&["explain", "iam-wildcard-action"], &[("FORCE_COLOR", "1")], None);
+    assert!(colored.stdout.starts_with("\x1b[1miam-wildcard-action"), "{}", colored.stdout);
+    let md = run(&["explain", "iam-wildcard-action", "--markdown"], &[("FORCE_COLOR", "1")], None);
+    assert!(md.stdout.starts_with("# iam-wildcard-action: ") && !md.stdout.contains('\x1b'), "{}", md.stdout);
+}
+
+#[test]
+fn completions_and_man_pages_come_from_the_command_line_definitions() {
+    for (shell, marker) in [("bash", "_slsguard()"), ("zsh", "#compdef slsguard"), ("fish", "complete -c slsguard")] {
+        let r = run(&["completions", shell], &[], None);
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        assert!(r.stdout.contains(marker), "{shell}: {}", r.stdout);
+        assert!(r.stdout.contains("fail-on") && r.stdout.contains("min-severity"), "{shell} completes scan's flags");
+    }
+    assert_eq!(run(&["completions", "tcsh"], &[], None).code, 2);
+    let top = run(&["man"], &[], None);
+    assert_eq!(top.code, 0, "{}", top.stderr);
+    assert!(top.stdout.contains(".TH slsguard 1") && top.stdout.contains(".SH SUBCOMMANDS"), "{}", top.stdout);
+    let scan = run(&["man", "scan"], &[], None);
+    assert!(scan.stdout.contains(".TH slsguard-scan 1") && scan.stdout.contains(r"\-\-fail\-on"), "{}", scan.stdout);
+    let bad = run(&["man", "help"], &[], None);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("no command `help`"), "{}", bad.stderr);
+}

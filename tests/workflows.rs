@@ -246,3 +246,65 @@ fn pre_commit_try_repo_blocks_committed_and_staged_secrets() {
     assert_eq!(out.code, 1, "{}", out.text);
     assert!(out.text.contains("config/new.env"), "{}", out.text);
 }
+
+/// `slsguard init --pre-commit --github`, then the set-up docs/pre-commit.md gives: the files it
+/// writes are the documented ones, its configuration changes nothing, and its hook entry (pointed
+/// at a local copy of the hooks, with the PATH variant of the hook) blocks a committed secret on
+/// `pre-commit run --all-files` and a staged one on `git commit` once `pre-commit install` ran.
+#[test]
+fn init_writes_the_documented_set_up_and_it_works() {
+    let repo = Repo::new();
+    app(&repo);
+    let out = repo.sh("slsguard init --pre-commit --github");
+    assert_eq!(out.code, 0, "{}", out.text);
+    let read = |rel: &str| std::fs::read_to_string(repo.dir.path().join(rel)).expect("written");
+    let (hook, workflow) = (read(".pre-commit-config.yaml"), read(".github/workflows/slsguard.yml"));
+    let (pre_commit_md, ci_md) = (doc("docs/pre-commit.md"), doc("docs/ci.md"));
+    for line in hook.lines().filter(|l| !l.starts_with('#')) {
+        assert!(pre_commit_md.contains(line), "docs/pre-commit.md lacks the hook entry's `{line}`");
+    }
+    // The workflow is the documented one, but for the gate on main: init writes no baseline.
+    for line in workflow.lines().filter(|l| !l.starts_with('#') && !l.contains("args:")) {
+        assert!(ci_md.contains(line), "docs/ci.md lacks the workflow's `{line}`");
+    }
+    assert!(
+        workflow
+            .contains("args: ${{ github.base_ref && format('--changed-since origin/{0}', github.base_ref) || '' }}")
+    );
+    let again = repo.sh("slsguard init");
+    assert_eq!(again.code, 2, "{}", again.text);
+    assert!(again.text.contains(".slsguard.yml exists; not overwritten"), "{}", again.text);
+
+    // The commented configuration sets nothing: the default gate applies.
+    repo.commit("init");
+    let out = repo.sh("slsguard scan");
+    assert_eq!(out.code, 0, "{}", out.text);
+    repo.write("config/prod.env", &format!("AWS_ACCESS_KEY_ID={KEY}\n"));
+    repo.commit("a secret committed before the hook");
+    assert_eq!(repo.sh("slsguard scan").code, 1);
+
+    if !pre_commit_available() {
+        return;
+    }
+    let hooks = Repo::new();
+    hooks.write(".pre-commit-hooks.yaml", &doc(".pre-commit-hooks.yaml"));
+    hooks.commit("hooks");
+    let local = hook
+        .replace("https://github.com/slsguard/slsguard", &hooks.dir.path().display().to_string())
+        .replace("- id: slsguard\n", "- id: slsguard-system\n");
+    assert_ne!(local, hook, "the hook entry changed shape; update this test");
+    repo.write(".pre-commit-config.yaml", &local);
+    repo.commit("local hooks");
+    let out = repo.sh("pre-commit run --all-files");
+    assert_eq!(out.code, 1, "{}", out.text);
+    assert!(out.text.contains("config/prod.env") && out.text.contains("secret-aws-access-key-id"), "{}", out.text);
+    repo.sh("git rm -q config/prod.env && git commit -q -m fix");
+    assert_eq!(repo.sh("pre-commit run --all-files").code, 0);
+    let out = repo.sh("pre-commit install");
+    assert_eq!(out.code, 0, "{}", out.text);
+    repo.write("config/new.env", &format!("BACKUP_KEY={KEY_2}\n"));
+    let out = repo.sh("git add config/new.env && git commit -q -m 'a new secret'");
+    assert_ne!(out.code, 0, "the hook blocks the commit: {}", out.text);
+    assert!(out.text.contains("config/new.env"), "{}", out.text);
+    assert_eq!(repo.sh("git log --oneline | wc -l").text.trim(), "4", "nothing was committed");
+}
