@@ -7,7 +7,7 @@
 
 FROM rust:1-slim-bookworm AS build
 WORKDIR /build
-# Manifests first, so the dependency build is cached while only sources change.
+# Only what the build reads (rules/ and data/ are embedded in the binary).
 COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
 COPY rules ./rules

@@ -49,10 +49,13 @@ impl Repo {
 
     /// Runs a shell command line as a user would, with slsguard on PATH.
     fn sh(&self, line: &str) -> Out {
+        self.run(Command::new("sh").arg("-c").arg(line))
+    }
+
+    /// Runs `command` in the repository with slsguard on PATH and a neutral git identity.
+    fn run(&self, command: &mut Command) -> Out {
         let path = format!("{}:{}", bin_dir().display(), std::env::var("PATH").unwrap_or_default());
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(line)
+        let out = command
             .current_dir(self.dir.path())
             .env("PATH", path)
             .env("CI", "true")
@@ -65,7 +68,7 @@ impl Repo {
             .env("GIT_COMMITTER_EMAIL", "dev@example.com")
             .env("PRE_COMMIT_HOME", self.dir.path().join(".cache-pre-commit"))
             .output()
-            .expect("sh runs");
+            .expect("the command runs");
         Out {
             text: format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
             code: out.status.code().unwrap_or(-1),
@@ -121,11 +124,124 @@ fn github_actions_commands_pass_on_their_own_report() {
     assert!(out.text.contains("::error file=config/new.env"), "{}", out.text);
 }
 
+/// action.yml's steps, run as GitHub's runner runs a composite action's `run` steps (bash with
+/// `-eo pipefail`, the step's `env` with `${{ … }}` expanded from the inputs), in order. The
+/// install step (`cargo install`, minutes) is checked and skipped: the built slsguard is on PATH.
+/// The upload step (`uses:`) is checked to upload the report the previous step wrote.
+struct Action {
+    steps: Vec<Node>,
+    inputs: Vec<(String, String)>,
+}
+
+use slsguard::loader::Node;
+
+impl Action {
+    fn load() -> Action {
+        let text = std::fs::read_to_string(root().join("action.yml")).expect("action.yml");
+        let doc = slsguard::loader::yaml::parse_one(&text).expect("action.yml is YAML");
+        assert_eq!(doc.path(&["runs", "using"]).and_then(Node::as_str), Some("composite"));
+        let inputs = doc
+            .get("inputs")
+            .and_then(Node::as_map)
+            .expect("inputs")
+            .iter()
+            .map(|e| {
+                let default = e.value.get("default").and_then(|d| d.scalar_text()).unwrap_or_default().into_owned();
+                (e.key.clone(), default)
+            })
+            .collect();
+        let steps = doc.path(&["runs", "steps"]).and_then(Node::as_seq).expect("steps").to_vec();
+        Action { steps, inputs }
+    }
+
+    fn expand(&self, value: &str, with: &[(&str, &str)], temp: &Path) -> String {
+        let mut out = value.replace("${{ github.action_path }}", &root().display().to_string());
+        out = out.replace("${{ runner.temp }}", &temp.display().to_string());
+        for (name, default) in &self.inputs {
+            let given = with.iter().find(|(k, _)| k == name).map_or(default.as_str(), |(_, v)| v);
+            out = out.replace(&format!("${{{{ inputs.{name} }}}}"), given);
+        }
+        assert!(!out.contains("${{"), "an expression this test does not know: {value}");
+        out
+    }
+
+    /// Runs the steps with the inputs `with` (others at their defaults); the gate's outcome.
+    fn run(&self, repo: &Repo, with: &[(&str, &str)]) -> Out {
+        let temp = tempfile::tempdir().expect("runner temp");
+        let mut last = None;
+        for step in &self.steps {
+            let name = step.get("name").and_then(Node::as_str).unwrap_or("?");
+            if let Some(uses) = step.get("uses").and_then(Node::as_str) {
+                assert!(uses.starts_with("github/codeql-action/upload-sarif@"), "{name}: {uses}");
+                let file = self.expand(
+                    step.path(&["with", "sarif_file"]).and_then(Node::as_str).expect("sarif_file"),
+                    with,
+                    temp.path(),
+                );
+                assert!(repo.dir.path().join(&file).is_file(), "{name}: the report step wrote no {file}");
+                continue;
+            }
+            let script = step.get("run").and_then(Node::as_str).expect("a run step");
+            assert_eq!(step.get("shell").and_then(Node::as_str), Some("bash"), "{name}");
+            if script.contains("cargo install") {
+                assert!(script.contains("cargo install --locked --path \"$ACTION_PATH\""), "{name}: {script}");
+                continue;
+            }
+            let mut command = Command::new("bash");
+            command.args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script]);
+            for e in step.get("env").and_then(Node::as_map).unwrap_or_default() {
+                let value = e.value.scalar_text().unwrap_or_default();
+                command.env(&e.key, self.expand(&value, with, temp.path()));
+            }
+            let out = repo.run(&mut command);
+            if out.code != 0 {
+                return out;
+            }
+            last = Some(out);
+        }
+        last.expect("the action has run steps")
+    }
+}
+
+#[test]
+fn the_github_action_gates_and_passes_on_its_own_report() {
+    let action = Action::load();
+    let repo = Repo::new();
+    app(&repo);
+    repo.commit("app");
+    let out = action.run(&repo, &[]);
+    assert_eq!(out.code, 0, "a least-privilege app passes: {}", out.text);
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo.dir.path().join("slsguard.sarif")).expect("sarif")).expect("JSON");
+    assert_eq!(sarif["runs"][0]["invocations"][0]["executionSuccessful"], true);
+    // A secret on main: the report step still passes, the gate fails with an annotation…
+    repo.write("config/prod.env", &format!("AWS_ACCESS_KEY_ID={KEY}\n"));
+    repo.commit("secret");
+    let out = action.run(&repo, &[]);
+    assert_eq!(out.code, 1, "{}", out.text);
+    assert!(out.text.contains("::error file=config/prod.env"), "{}", out.text);
+    // …unless the baseline accepts it (args) or the threshold is above it (fail-on).
+    assert_eq!(repo.sh("slsguard scan --write-baseline .slsguard-baseline.json").code, 0);
+    repo.commit("baseline");
+    let out = action.run(&repo, &[("args", "--baseline .slsguard-baseline.json")]);
+    assert_eq!(out.code, 0, "{}", out.text);
+    assert_eq!(action.run(&repo, &[("fail-on", "none")]).code, 0);
+    // A pull request gated on its change: the secret it adds fails, the one on main does not.
+    repo.sh("git branch -q base && git update-ref refs/remotes/origin/main base");
+    repo.write("config/new.env", &format!("BACKUP_KEY={KEY_2}\n"));
+    let out = action.run(&repo, &[("args", "--changed-since origin/main"), ("sarif-file", "pr.sarif")]);
+    assert_eq!(out.code, 1, "{}", out.text);
+    assert!(out.text.contains("::error file=config/new.env"), "{}", out.text);
+    assert!(!out.text.contains("config/prod.env"), "{}", out.text);
+}
+
+const GITLAB_REPORT: &str = "slsguard scan --fail-on none --format gitlab-sast --output gl-sast-report.json --format junit --output slsguard-junit.xml --format text $SLSGUARD_PATHS";
+const GITLAB_GATE: &str = "slsguard scan --quiet $SLSGUARD_ARGS $SLSGUARD_PATHS";
+
 #[test]
 fn gitlab_template_commands_write_the_reports_and_gate() {
     let template = std::fs::read_to_string(root().join("ci/gitlab/slsguard.gitlab-ci.yml")).expect("template");
-    let report = "slsguard scan --fail-on none --format gitlab-sast --output gl-sast-report.json --format junit --output slsguard-junit.xml --format text $SLSGUARD_PATHS";
-    let gate = "slsguard scan --quiet $SLSGUARD_ARGS $SLSGUARD_PATHS";
+    let (report, gate) = (GITLAB_REPORT, GITLAB_GATE);
     for c in [report, gate] {
         assert!(template.contains(c), "the GitLab template no longer runs `{c}`");
         assert!(doc("docs/ci.md").contains(c), "docs/ci.md no longer shows `{c}`");
@@ -307,4 +423,48 @@ fn init_writes_the_documented_set_up_and_it_works() {
     assert_ne!(out.code, 0, "the hook blocks the commit: {}", out.text);
     assert!(out.text.contains("config/new.env"), "{}", out.text);
     assert_eq!(repo.sh("git log --oneline | wc -l").text.trim(), "4", "nothing was committed");
+}
+
+/// The files users copy or include are YAML that parses, with the commands the tests above run:
+/// the GitLab template's script, the hooks' entry, and every ```yaml block of the docs.
+#[test]
+fn integration_files_and_documented_yaml_parse() {
+    let load = |rel: &str| {
+        let text = std::fs::read_to_string(root().join(rel)).expect("file");
+        slsguard::loader::yaml::parse_one(&text).unwrap_or_else(|e| panic!("{rel}: {e:?}"))
+    };
+    let gitlab = load("ci/gitlab/slsguard.gitlab-ci.yml");
+    let job = gitlab.get("slsguard-sast").expect("the slsguard-sast job");
+    let script: Vec<String> = job
+        .get("script")
+        .and_then(Node::as_seq)
+        .expect("script")
+        .iter()
+        .filter_map(|n| n.as_str().map(str::to_string))
+        .collect();
+    assert_eq!(script, [GITLAB_REPORT, GITLAB_GATE]);
+    assert_eq!(job.path(&["artifacts", "reports", "sast"]).and_then(Node::as_str), Some("gl-sast-report.json"));
+    assert_eq!(job.path(&["artifacts", "reports", "junit"]).and_then(Node::as_str), Some("slsguard-junit.xml"));
+    let hooks = load(".pre-commit-hooks.yaml");
+    let hooks = hooks.as_seq().expect("a list of hooks");
+    assert_eq!(hooks.len(), 2);
+    for hook in hooks {
+        assert_eq!(hook.get("entry").and_then(Node::as_str), Some("slsguard scan --from-index"));
+        assert_eq!(hook.get("pass_filenames").and_then(Node::as_bool), Some(true));
+    }
+    let mut blocks = 0;
+    for rel in ["README.md", "docs/ci.md", "docs/pre-commit.md", "docs/config.md"] {
+        let text = doc(rel);
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find("```yaml\n") {
+            let body = &rest[start + 8..];
+            let end = body.find("\n```").expect("closed block");
+            if let Err(e) = slsguard::loader::yaml::parse(&body[..end + 1]) {
+                panic!("{rel}: a yaml block does not parse: {e:?}\n{}", &body[..end]);
+            }
+            blocks += 1;
+            rest = &body[end..];
+        }
+    }
+    assert!(blocks >= 5, "only {blocks} yaml blocks found");
 }
