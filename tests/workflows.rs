@@ -264,6 +264,21 @@ fn gitlab_template_commands_write_the_reports_and_gate() {
     repo.write("src/db.js", "const url = 'postgresql://app:Vq8rT2yU7iO1pA5s@db.internal:5432/orders';\n");
     let out = repo.sh(&format!("{vars}; {gate}"));
     assert_eq!(out.code, 1, "{}", out.text);
+    // Merge requests, as docs/ci.md says: the gate on what the change touches only.
+    let mr = "--changed-since origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME";
+    assert!(
+        doc("docs/ci.md").contains(&format!("SLSGUARD_ARGS: \"{mr}\"")),
+        "docs/ci.md no longer gates MRs with `{mr}`"
+    );
+    repo.commit("db");
+    repo.sh("git update-ref refs/remotes/origin/main HEAD");
+    let vars = format!("CI_MERGE_REQUEST_TARGET_BRANCH_NAME=main; SLSGUARD_PATHS=.; SLSGUARD_ARGS=\"{mr}\"");
+    repo.write("src/orders.js", "exports.create = async () => ({ statusCode: 202 });\n");
+    let out = repo.sh(&format!("{vars}; {gate}"));
+    assert_eq!(out.code, 0, "the secret on the target branch is not the MR's: {}", out.text);
+    repo.write("config/new.env", &format!("BACKUP_KEY={KEY_2}\n"));
+    let out = repo.sh(&format!("{vars}; {gate}"));
+    assert_eq!(out.code, 1, "{}", out.text);
 }
 
 #[test]
@@ -467,4 +482,51 @@ fn integration_files_and_documented_yaml_parse() {
         }
     }
     assert!(blocks >= 5, "only {blocks} yaml blocks found");
+}
+
+/// docs/pre-commit.md, "Without the framework": the plain git hook, installed as written.
+#[test]
+fn the_plain_git_hook_blocks_a_staged_secret() {
+    let docs = doc("docs/pre-commit.md");
+    let hook = "#!/bin/sh\nexec slsguard scan --staged\n";
+    assert!(docs.contains(hook), "docs/pre-commit.md no longer gives the hook `{hook}`");
+    let repo = Repo::new();
+    app(&repo);
+    repo.write(".git/hooks/pre-commit", hook);
+    assert_eq!(repo.sh("chmod +x .git/hooks/pre-commit").code, 0);
+    repo.commit("app");
+    repo.write("config/new.env", &format!("BACKUP_KEY={KEY_2}\n"));
+    let out = repo.sh("git add config/new.env && git commit -q -m 'a secret'");
+    assert_ne!(out.code, 0, "the hook blocks the commit: {}", out.text);
+    assert!(out.text.contains("config/new.env") && !out.text.contains(KEY_2), "{}", out.text);
+    // Unstaged, the secret is not the commit's business.
+    repo.sh("git reset -q config/new.env");
+    repo.write("README.md", "orders\n");
+    let out = repo.sh("git add README.md && git commit -q -m docs");
+    assert_eq!(out.code, 0, "{}", out.text);
+}
+
+/// docs/ci.md, "Any other CI": the JUnit report with the exit code as the gate; JSON Lines
+/// piped on (to `cat` here), one JSON object per line.
+#[test]
+fn any_other_ci_commands_gate_and_stream() {
+    let ci = doc("docs/ci.md");
+    let junit = "slsguard scan --format junit --output slsguard-junit.xml --format text";
+    let jsonl = "slsguard scan --format jsonl | your-log-shipper";
+    for c in [junit, jsonl] {
+        assert!(ci.contains(c), "docs/ci.md no longer runs `{c}`");
+    }
+    let repo = Repo::new();
+    app(&repo);
+    repo.commit("app");
+    assert_eq!(repo.sh(junit).code, 0);
+    repo.write("config/prod.env", &format!("AWS_ACCESS_KEY_ID={KEY}\n"));
+    let out = repo.sh(junit);
+    assert_eq!(out.code, 1, "{}", out.text);
+    let xml = std::fs::read_to_string(repo.dir.path().join("slsguard-junit.xml")).expect("junit");
+    assert!(xml.contains("<failure") && xml.contains("config/prod.env") && !xml.contains(KEY), "{xml}");
+    let out = repo.sh(&jsonl.replace("your-log-shipper", "cat"));
+    let lines: Vec<serde_json::Value> =
+        out.text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"))).collect();
+    assert!(lines.iter().any(|v| v.to_string().contains("secret-aws-access-key-id")), "{}", out.text);
 }
