@@ -70,6 +70,8 @@ pub enum Format {
     Terraform,
     PolicyDocument,
     AzureFunctions,
+    /// An AWS Chalice app: `.chalice/config.json` and the decorators of its `app.py`.
+    Chalice,
 }
 
 impl Format {
@@ -81,6 +83,7 @@ impl Format {
             Format::Terraform => "terraform",
             Format::PolicyDocument => "policy-document",
             Format::AzureFunctions => "azure-functions",
+            Format::Chalice => "chalice",
         }
     }
 }
@@ -126,10 +129,15 @@ pub struct Package {
     pub artifact: Option<Val>,
     /// Source written in the manifest itself (CloudFormation `Code.ZipFile`, SAM `InlineCode`).
     pub inline: Option<Val>,
-    /// The files a bundler builds the function from (SAM `Metadata.BuildProperties.EntryPoints`).
+    /// The files a bundler builds the function from (SAM `Metadata.BuildProperties.EntryPoints`),
+    /// or the crate binary cargo-lambda builds (`BuildProperties.Binary`).
     pub entry_points: Vec<Val>,
     /// Deployed as a container image (`PackageType: Image`, `image_uri`, Serverless `image`).
     pub image: Option<Loc>,
+    /// The web application a framework adapter serves, when the handler is the adapter's
+    /// generated module (serverless-wsgi's `custom.wsgi.app: app.app` for `wsgi_handler.handler`):
+    /// the function's code is that application.
+    pub web_app: Option<Val>,
 }
 
 /// A function's code, as the code stage found it.

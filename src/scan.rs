@@ -9,7 +9,7 @@ use crate::entities::Context;
 use crate::finding::{self, Finding, FingerprintKey, KeySource, Location, Redactor, Related};
 use crate::frontend;
 use crate::loader::{self, Node};
-use crate::model::Model;
+use crate::model::{Format, Model};
 use crate::report::{Level, Notification, Report};
 use crate::rules::model_matcher::CompiledModel;
 use crate::rules::{Compiled, Rule, RuleSet};
@@ -354,6 +354,10 @@ impl Scanner {
             }
         }
         models.extend(modules.values().map(|files| frontend::terraform::build(files)));
+        // Chalice apps, from their code; the policy files they name are part of them.
+        let (chalice, claimed) = crate::code::chalice::models(&code.base);
+        models.retain(|m| m.format != Format::PolicyDocument || !m.files.iter().any(|f| claimed.contains(f)));
+        models.extend(chalice);
         // The code stage: functions linked to their code, then the code rules.
         if !self.code_rules.is_empty() {
             crate::code::handlers::link(&mut models, &mut code.base);
@@ -370,13 +374,20 @@ impl Scanner {
                 self.model_rules.iter().flat_map(move |(rule, m)| m.evaluate(rule, &ctx)).collect::<Vec<_>>()
             })
             .collect();
+        let mut indexes: HashMap<String, (LineIndex, FileSecrets)> = HashMap::new();
         for f in &mut findings {
             if let Some(ManifestText { text, secrets, index }) = texts.get(&f.location.path) {
                 let line = index.line_range(text, f.location.span.start.line);
                 f.snippet = snippet(text, line, secrets);
+            } else if let Some((text, hits)) = code.texts.get(&f.location.path) {
+                // A model declared in code (Chalice).
+                let (index, secrets) = indexes
+                    .entry(f.location.path.clone())
+                    .or_insert_with(|| (LineIndex::new(text), FileSecrets::new(text, hits)));
+                let line = index.line_range(text, f.location.span.start.line);
+                f.snippet = snippet(text, line, secrets);
             }
         }
-        let mut indexes: HashMap<String, (LineIndex, FileSecrets)> = HashMap::new();
         for f in &mut code_findings {
             if let Some((text, hits)) = code.texts.get(&f.location.path) {
                 let (index, secrets) = indexes
@@ -592,7 +603,12 @@ impl Scanner {
             out.manifest =
                 Some(ManifestFile { path: display.to_string(), text: Arc::new(bytes.to_vec()), hits: ranges, content });
         }
-        if !self.code_rules.is_empty() {
+        if self.code_rules.is_empty() {
+            // A Chalice app declares its functions and routes in code: the model rules need it.
+            if !self.model_rules.is_empty() && chalice_file(display) {
+                self.parse_code(display, bytes, &hits, out);
+            }
+        } else {
             self.parse_code(display, bytes, &hits, out);
             // Literals the code assigns to secret-looking names: the secret rules judge them,
             // with the name as evidence.
@@ -633,7 +649,7 @@ impl Scanner {
     fn parse_code(&self, display: &str, bytes: &[u8], hits: &[SecretHit], out: &mut FileOutcome) {
         let name = display.rsplit('/').next().unwrap_or(display);
         if matches!(name, "Cargo.toml" | "go.mod" | "package.json" | "tsconfig.json")
-            || display.ends_with(".chalice/config.json")
+            || (display.contains(".chalice/") && name.ends_with(".json"))
         {
             out.aux = Some((display.to_string(), Arc::new(bytes.to_vec())));
             return;
@@ -943,6 +959,12 @@ fn binary_skipped(display: &str) -> Notification {
     } else {
         Notification::skipped(Level::Note, "binary", display, "binary file skipped")
     }
+}
+
+/// A file a Chalice app is declared in: its `app.py` and `.chalice/*.json`.
+fn chalice_file(display: &str) -> bool {
+    let name = display.rsplit('/').next().unwrap_or(display);
+    name == "app.py" || (display.contains(".chalice/") && name.ends_with(".json"))
 }
 
 /// A parsed source file, with its text and secrets for snippets.

@@ -125,7 +125,18 @@ fn resolve(m: &Model, fi: usize, base: &mut CodeBase) -> Code {
         None => dir.clone(),
     };
     let handler = f.handler.as_ref().and_then(Val::known).map(str::to_string);
-    let found = if let Some(file) = &f.package.file {
+    let found = if let Some(app) = &f.package.web_app {
+        // The adapter's handler module is generated at packaging time; the code is the app.
+        match app.known().and_then(|a| python_handler(base, &root, a)) {
+            Some(found) => Some(found),
+            None => {
+                return Code::Unknown(format!(
+                    "its handler serves the WSGI app `{}` (serverless-wsgi), which is not among the scanned files",
+                    app.display()
+                ));
+            }
+        }
+    } else if let Some(file) = &f.package.file {
         // A file given whole (Terraform `source_file`, Azure `scriptFile`).
         match path_value(file) {
             Some(p) => {
@@ -408,6 +419,7 @@ fn rust(base: &CodeBase, root: &str, dir: &str, handler: Option<&str>, f: &Funct
             crates.push(join(dir, &a[..i]));
         }
     }
+    bin_hint.extend(f.package.entry_points.iter().filter_map(path_value));
     if let Some(h) = handler.filter(|h| *h != "bootstrap") {
         // serverless-rust: `handler: package.bin`.
         bin_hint.push(h.rsplit('.').next().unwrap_or(h).to_string());

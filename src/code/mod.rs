@@ -3,6 +3,7 @@
 //! into language-neutral code facts ([`ir`]); after the models are built, handlers are linked to
 //! their files and module graphs ([`handlers`], [`graph`]), and the code rules run on the facts.
 
+pub mod chalice;
 pub mod evidence;
 pub mod go;
 pub mod graph;
@@ -102,22 +103,26 @@ pub fn generated(text: &[u8]) -> Option<&'static str> {
 /// The code facts of one file, or `None` when it is not a source file of a supported language.
 pub fn facts(path: &str, text: &[u8]) -> Option<FileFacts> {
     let lang = Language::of_path(path)?;
-    if let Some(why) = generated(text) {
-        let mut f = FileFacts::new(path, lang);
-        f.generated = Some(why.to_string());
-        return Some(f);
-    }
+    let why_generated = generated(text);
     if text.len() > MAX_PARSE_BYTES {
+        // Reported even when generated: a multi-megabyte file left out is worth knowing about.
         let mut f = FileFacts::new(path, lang);
+        f.generated = why_generated.map(str::to_string);
+        let what = why_generated.map_or(String::new(), |w| format!(" ({w})"));
         f.problems.push(ir::Problem {
             line: 1,
             column: 1,
             message: format!(
-                "{} bytes is over the code analysis limit of {} bytes; code rules skipped this file (secrets were checked)",
+                "{} bytes{what} is over the code analysis limit of {} bytes; code rules skipped this file (secrets were checked)",
                 text.len(),
                 MAX_PARSE_BYTES
             ),
         });
+        return Some(f);
+    }
+    if let Some(why) = why_generated {
+        let mut f = FileFacts::new(path, lang);
+        f.generated = Some(why.to_string());
         return Some(f);
     }
     let lower = || match lang {

@@ -245,6 +245,13 @@ impl<'a> Engine<'a> {
                         self.report(ctx, rt.clone(), &sink.label, "returned", *pos);
                     }
                 }
+                // Go: what a function gives its callers is its first result; a returned error is
+                // the callers' to check, not their data (`order, _ := store.Find(id)`).
+                let t = if facts.language == Some(Language::Go) {
+                    response.and_then(|r| self.eval(ctx, r, &mut state.clone()))
+                } else {
+                    t
+                };
                 if let Some(t) = &t {
                     if ctx.summary.ret.is_none() {
                         ctx.summary.ret = Some(t.clone().step(&facts.path, *pos, "returned".into()));
@@ -655,7 +662,25 @@ impl<'a> Engine<'a> {
                 }
                 files
             }
-            Some(Language::Go) | Some(Language::Rust) => {
+            Some(Language::Rust) => {
+                // `use krate::store;` then `store::find()`: the file of module `store`, wherever
+                // in the crate's module tree (`lib.rs` → `mod store;` → `store.rs`).
+                let all = graph::module_graph(base, &facts.path, parent(&facts.path));
+                let last = imp.module.rsplit("::").next().unwrap_or(&imp.module);
+                let names: Vec<&str> = [imported, last].into_iter().filter(|n| *n != "*" && !n.is_empty()).collect();
+                for n in names {
+                    let picked: Vec<String> = all
+                        .iter()
+                        .filter(|f| f.ends_with(&format!("/{n}.rs")) || f.ends_with(&format!("/{n}/mod.rs")))
+                        .cloned()
+                        .collect();
+                    if !picked.is_empty() {
+                        return picked;
+                    }
+                }
+                all.into_iter().filter(|f| *f != facts.path).collect()
+            }
+            Some(Language::Go) => {
                 let all = graph::imported_files(base, facts, parent(&facts.path));
                 let last = imp.module.rsplit(['/', ':']).next().unwrap_or(&imp.module).to_string();
                 let mut picked: Vec<String> = all

@@ -95,7 +95,8 @@ pub fn build(doc: &Node, path: &str, format: Format) -> Model {
         Format::Sam | Format::CloudFormation => cloudformation::build(doc, path),
         Format::PolicyDocument => policy_file(doc, path),
         Format::AzureFunctions => azure::build(doc, path),
-        Format::Terraform => Model::new(Format::Terraform, vec![path.to_string()]),
+        // Built elsewhere: from a directory's files (Terraform), from code (Chalice).
+        Format::Terraform | Format::Chalice => Model::new(format, vec![path.to_string()]),
     }
 }
 

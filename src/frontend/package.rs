@@ -11,10 +11,19 @@ use crate::model::{Package, Val};
 pub fn serverless(function: &Node, service: &Node, res: &Resolver) -> Package {
     let artifact =
         function.path(&["package", "artifact"]).or_else(|| service.path(&["package", "artifact"])).map(|n| res.val(n));
+    // serverless-wsgi generates `wsgi_handler.py` (`wsgi.py` before 1.0) at packaging time; it
+    // serves the WSGI app named by `custom.wsgi.app`.
+    let handler = function.get("handler").and_then(Node::as_str).unwrap_or("");
+    let web_app = if handler.starts_with("wsgi_handler.") || handler.starts_with("wsgi.") {
+        service.path(&["custom", "wsgi", "app"]).map(|n| res.val(n))
+    } else {
+        None
+    };
     Package {
         dir: function.get("module").map(|n| res.val(n)),
         artifact,
         image: function.get("image").map(|n| res.loc(n)),
+        web_app,
         ..Package::default()
     }
 }
@@ -64,6 +73,13 @@ pub fn cloudformation(resource: &Node, props: Option<&Node>, res: &Resolver) -> 
         .filter(|m| m.get("BuildMethod").and_then(Node::as_str).is_some_and(|b| b.eq_ignore_ascii_case("esbuild")));
     if let Some(entries) = build.and_then(|m| m.path(&["BuildProperties", "EntryPoints"])) {
         p.entry_points = entries.one_or_many().iter().map(|n| res.val(n)).collect();
+    }
+    // cargo-lambda's SAM build (`BuildMethod: rust-cargolambda`) names the crate's binary.
+    let cargo_lambda = metadata.filter(|m| {
+        m.get("BuildMethod").and_then(Node::as_str).is_some_and(|b| b.eq_ignore_ascii_case("rust-cargolambda"))
+    });
+    if let Some(bin) = cargo_lambda.and_then(|m| m.path(&["BuildProperties", "Binary"])) {
+        p.entry_points = vec![res.val(bin)];
     }
     p
 }

@@ -1,0 +1,3 @@
+export function fillSafe(page, value) {
+  return page.replace('{{value}}', String(value));
+}
