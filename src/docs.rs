@@ -232,6 +232,13 @@ pub fn rule_page(rule: &Rule) -> String {
             if let Some(v) = &m.verify {
                 let _ = writeln!(md, "- offline check: {}", crate::secrets::verify::describe(v));
             }
+            if !m.supersedes.is_empty() {
+                let _ = writeln!(
+                    md,
+                    "- replaces the finding of {} on the same text",
+                    m.supersedes.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                );
+            }
             if let Some(p) = &m.pair {
                 let _ = writeln!(
                     md,

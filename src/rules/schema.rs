@@ -88,6 +88,10 @@ pub struct SecretSpec {
     /// in the same finding, or required.
     #[serde(default)]
     pub pair: Option<PairSpec>,
+    /// Rules whose finding of the same text this rule's finding replaces: a provider named by
+    /// the key (`CLERK_SECRET_KEY`) says better whose `sk_live_…` key it is than its shape.
+    #[serde(default)]
+    pub supersedes: Vec<String>,
     #[serde(default)]
     pub secret_group: Option<usize>,
     /// Minimum Shannon entropy of the secret, in bits per byte.

@@ -51,6 +51,7 @@ pub struct CompiledSecret {
     exclude: Option<GlobSet>,
     verify: Option<Verify>,
     pair: Option<CompiledPair>,
+    supersedes: Vec<String>,
 }
 
 /// A companion value (a client id next to its secret, a key id next to its key).
@@ -146,6 +147,7 @@ impl CompiledSecret {
             exclude: globs("exclude_paths", &spec.exclude_paths)?,
             verify: spec.verify.clone(),
             pair,
+            supersedes: spec.supersedes.clone(),
         };
         if eager {
             let re = build_regex(&compiled.regex_src).map_err(|e| (field, format!("invalid regex: {e}")))?;
@@ -317,6 +319,8 @@ pub struct SecretEngine {
     generic: Vec<bool>,
     /// Per rule: the rules whose finding of its companion value it replaces.
     absorbs: Vec<Vec<usize>>,
+    /// Per rule: the rules whose finding of the same text it replaces.
+    supersedes: Vec<Vec<usize>>,
 }
 
 impl SecretEngine {
@@ -368,14 +372,15 @@ impl SecretEngine {
             .zip(&generic)
             .map(|((r, _), &g)| !g && matches!(r.spec.precision, Precision::VeryHigh | Precision::High))
             .collect();
+        let index_of = |ids: &[String]| -> Vec<usize> {
+            ids.iter().filter_map(|id| rules.iter().position(|(r, _)| r.id() == id)).collect()
+        };
         let absorbs = rules
             .iter()
-            .map(|(_, c)| {
-                let ids = c.pair.as_ref().map(|p| p.absorbs.as_slice()).unwrap_or_default();
-                ids.iter().filter_map(|id| rules.iter().position(|(r, _)| r.id() == id)).collect()
-            })
+            .map(|(_, c)| index_of(c.pair.as_ref().map(|p| p.absorbs.as_slice()).unwrap_or_default()))
             .collect();
-        Self { ac, triggers, rules, vendor_ok, generic, absorbs }
+        let supersedes = rules.iter().map(|(_, c)| index_of(&c.supersedes)).collect();
+        Self { ac, triggers, rules, vendor_ok, generic, absorbs, supersedes }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -515,7 +520,7 @@ impl SecretEngine {
     }
 
     /// Drops the hits that another hit says better: a companion value reported with its
-    /// secret, a generic rule's hit on text a provider rule reports.
+    /// secret, a superseded rule's hit, a generic rule's hit on text a provider rule reports.
     fn resolve(&self, hits: Vec<SecretHit>) -> Vec<SecretHit> {
         // Range sets, not lists: a file can hold hundreds of thousands of hits.
         let mut absorbed: HashMap<usize, RangeSet> = HashMap::new();
@@ -524,6 +529,9 @@ impl SecretEngine {
                 for &a in &self.absorbs[h.rule] {
                     absorbed.entry(a).or_default().push(r.clone());
                 }
+            }
+            for &s in &self.supersedes[h.rule] {
+                absorbed.entry(s).or_default().push(h.secret.clone());
             }
         }
         absorbed.values_mut().for_each(RangeSet::seal);
