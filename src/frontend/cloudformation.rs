@@ -266,7 +266,7 @@ impl<'m> Builder<'m> {
             |n: &Node| matches!(n.as_map(), Some([e]) if e.key == "Ref" && e.value.as_str() == Some("AWS::NoValue"));
         let generate = sam && written.is_none_or(super::sam::is_if_with_no_value);
         let generated = generate.then(|| {
-            let id = self.generated_role(format!("{name}Role"), loc);
+            let id = self.generated_role(format!("{name}Role"), loc, "lambda.amazonaws.com");
             self.sam_policies(&format!("function {name}"), id, props);
             self.sam_role_defaults(name, id, loc, props);
             id
@@ -308,9 +308,14 @@ impl<'m> Builder<'m> {
     /// SAM `Policies` of a function or state machine (`subject`, for messages): managed policy names/ARNs, inline documents, and policy templates; an
     /// `Fn::If` item contributes both branches, marked conditional.
     pub fn sam_policies(&mut self, subject: &str, role: RoleId, props: &Node) {
+        // SAM attaches a managed policy named twice once.
+        let mut named = std::collections::HashSet::new();
         for (p, conditional) in props.get("Policies").map(conditional_items).unwrap_or_default() {
             match &p.value {
-                Value::String(_) => {
+                Value::String(name) => {
+                    if !named.insert(name.clone()) {
+                        continue;
+                    }
                     let v = self.res.val(p);
                     // A bare name is an AWS managed policy name; SAM also accepts ARNs.
                     self.attach_managed_if(v, vec![role], conditional);

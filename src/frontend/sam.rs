@@ -52,9 +52,38 @@ const VPC_ACTIONS: &[&str] = &[
 impl Builder<'_> {
     /// A role the SAM transform generates, under its logical id: the template may refer to it
     /// (`!GetAtt MyFunctionRole.Arn`) like any role it defines.
-    pub fn generated_role(&mut self, logical_id: String, loc: Loc) -> RoleId {
+    /// A role SAM generates, trusted by `service` (`lambda.amazonaws.com`) as the translator
+    /// writes it: rules that ask who assumes a role (AWS's own service roles) read it as they
+    /// read the translated template.
+    pub fn generated_role(&mut self, logical_id: String, loc: Loc, service: &str) -> RoleId {
         let id = self.model.add_role(logical_id.clone(), loc, RoleKind::SamGenerated);
-        self.principals.entry(logical_id).or_insert(id);
+        self.principals.entry(logical_id.clone()).or_insert(id);
+        let span = loc.span;
+        let principal = map(span, vec![("Service", Node::new(span, Value::Seq(vec![text(span, service)])))]);
+        let trust = map(
+            span,
+            vec![(
+                "Statement",
+                Node::new(
+                    span,
+                    Value::Seq(vec![map(
+                        span,
+                        vec![
+                            ("Effect", text(span, "Allow")),
+                            ("Principal", principal),
+                            ("Action", text(span, "sts:AssumeRole")),
+                        ],
+                    )]),
+                ),
+            )],
+        );
+        let owner = Owner {
+            kind: PolicyKind::Trust,
+            origin: Origin::Inline,
+            roles: vec![id],
+            name: format!("role {logical_id}"),
+        };
+        self.add_document(&trust, &owner, false);
         id
     }
 
@@ -148,7 +177,7 @@ impl Builder<'_> {
     /// the roles SAM generates for its events to start it.
     pub fn state_machine(&mut self, name: &str, loc: Loc, props: &Node) {
         if props.get("Role").is_none_or(Node::is_null) {
-            let id = self.generated_role(format!("{name}Role"), loc);
+            let id = self.generated_role(format!("{name}Role"), loc, "states.amazonaws.com");
             self.sam_policies(&format!("state machine {name}"), id, props);
             if let Some(t) =
                 props.entry("Tracing").filter(|t| t.value.get("Enabled").and_then(Node::as_bool) == Some(true))
@@ -247,7 +276,7 @@ impl Builder<'_> {
         });
         if let Some(d) = deployment_preferences.first().filter(|_| needs_role) {
             let loc = Loc::new(self.res.file, d.span);
-            let role = self.generated_role("CodeDeployServiceRole".into(), loc);
+            let role = self.generated_role("CodeDeployServiceRole".into(), loc, "codedeploy.amazonaws.com");
             let arn = "arn:aws:iam::aws:policy/service-role/AWSCodeDeployRoleForLambda";
             self.attach_managed(crate::model::Val::Known(arn.into(), loc), vec![role]);
         }
@@ -261,7 +290,7 @@ impl Builder<'_> {
         let logging = props.get("Logging");
         let own_log_role = logging.and_then(|l| l.get("CloudWatchLogsRoleArn")).is_some_and(|r| !r.is_null());
         if logging.and_then(Node::as_bool) != Some(false) && !own_log_role {
-            let role = self.generated_role(format!("{name}CloudWatchRole"), loc);
+            let role = self.generated_role(format!("{name}CloudWatchRole"), loc, "appsync.amazonaws.com");
             let arn = "arn:aws:iam::aws:policy/service-role/AWSAppSyncPushToCloudWatchLogs";
             self.attach_managed(crate::model::Val::Known(arn.into(), loc), vec![role]);
         }
@@ -302,7 +331,7 @@ impl Builder<'_> {
                 let ds_id = format!("{name}{}{ty}DataSource", ds.key);
                 let dspan = ds.key_span;
                 let role_id = format!("{ds_id}Role");
-                self.generated_role(role_id.clone(), Loc::new(self.res.file, dspan));
+                self.generated_role(role_id.clone(), Loc::new(self.res.file, dspan), "appsync.amazonaws.com");
                 let source = map(
                     dspan,
                     vec![
@@ -349,7 +378,7 @@ impl Builder<'_> {
         if props.and_then(|p| p.get("OperatorRole")).is_some_and(|r| !r.is_null()) {
             return;
         }
-        let role = self.generated_role(format!("{name}OperatorRole"), loc);
+        let role = self.generated_role(format!("{name}OperatorRole"), loc, "lambda.amazonaws.com");
         let arn = "arn:aws:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator";
         self.attach_managed(crate::model::Val::Known(arn.into(), loc), vec![role]);
     }
