@@ -607,6 +607,38 @@ mod tests {
     }
 
     #[test]
+    fn generated_roles_are_trusted_by_their_service_and_policies_named_twice_attached_once() {
+        let m = model(
+            r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      AutoPublishAlias: live
+      DeploymentPreference: {Type: Linear10PercentEvery1Minute}
+      Policies: [AmazonDynamoDBReadOnlyAccess, AmazonDynamoDBReadOnlyAccess]
+"#,
+        );
+        let trusted_by = |role: &str| -> Vec<String> {
+            let r = m.roles.iter().position(|x| x.name == role).unwrap();
+            m.statements
+                .iter()
+                .filter(|s| s.kind == crate::model::PolicyKind::Trust && s.roles.contains(&r))
+                .flat_map(|s| s.principals.iter().filter_map(|p| p.value.known().map(str::to_string)))
+                .collect()
+        };
+        assert_eq!(trusted_by("FnRole"), ["lambda.amazonaws.com"]);
+        assert_eq!(trusted_by("CodeDeployServiceRole"), ["codedeploy.amazonaws.com"]);
+        assert_eq!(managed(&m, "FnRole").iter().filter(|p| *p == "AmazonDynamoDBReadOnlyAccess").count(), 1);
+        // CodeDeploy's own role, as AWS defines it: not a grant of the function's.
+        let facts = crate::iam::analysis::analyze(&m);
+        assert!(facts.iter().all(|f| f.mutating_on_wildcard.is_empty()), "{facts:?}");
+    }
+
+    #[test]
     fn generated_role_gets_what_sam_adds() {
         let m = model(
             r#"
