@@ -236,6 +236,10 @@ impl FingerprintKey {
 /// redacted where they were found, but searching text for them would mangle ordinary words.
 const MIN_KNOWN_SECRET: usize = 6;
 
+/// Shortest start of a known secret redacted at the end of a cut string: what a redacted form
+/// shows (at most 4 characters) is left alone.
+const MIN_CUT_SECRET: usize = 5;
+
 /// Redacts secrets from every string a report shows. It knows the secrets found in the scanned
 /// files (every occurrence of each is redacted, wherever it appears) and runs the secrets
 /// engine over each string too, for secrets that only a message, a path or a related location
@@ -294,14 +298,35 @@ impl Redactor {
             .collect()
     }
 
-    /// Byte ranges of the secrets in `s`: every occurrence of a known secret, and what the
-    /// engine finds.
+    /// Byte ranges of the secrets in `s`: every occurrence of a known secret, what the engine
+    /// finds, and the start of a known secret that a cut left at the end of `s`.
     pub fn find(&self, s: &str) -> Vec<Range<usize>> {
         let mut ranges = self.engine_hits(s);
         if let Some(f) = &self.finder {
             ranges.extend(f.find_overlapping_iter(s).map(|m| m.range()));
         }
+        ranges.extend(self.cut_secret(s));
         ranges
+    }
+
+    /// A string cut to length (a snippet of a long line) ends in `…`, and the cut may have left
+    /// the start of a known secret before it: one found in another file, which the snippet's
+    /// own file could not redact before the cut. The range covers it and the `…`.
+    fn cut_secret(&self, s: &str) -> Option<Range<usize>> {
+        let body = s.strip_suffix('…')?;
+        let longest = self.secrets.iter().map(String::len).max()?;
+        let from = floor_boundary(body, body.len().saturating_sub(longest));
+        for (i, _) in body[from..].char_indices() {
+            let tail = &body[from + i..];
+            if tail.len() < MIN_CUT_SECRET {
+                break;
+            }
+            let at = self.secrets.partition_point(|k| k.as_str() < tail);
+            if self.secrets.get(at).is_some_and(|k| k.starts_with(tail)) {
+                return Some(from + i..s.len());
+            }
+        }
+        None
     }
 
     /// `s` with every secret in it redacted.
@@ -425,6 +450,11 @@ mod tests {
         // Overlapping ranges show only what the first secret alone would show.
         assert_eq!(redact_ranges("x abcdefgh", vec![2..5, 3..10]), "x …");
         assert_eq!(r.redact("nothing here"), Cow::Borrowed("nothing here"));
+        // A string cut inside a known secret (found in another file) hides what the cut left.
+        assert_eq!(r.redact("token: Pa5sw0r…"), "token: Pa…");
+        assert_eq!(r.redact("token=xPa5sw0r…"), "token=xPa…");
+        // What a redacted form shows is not taken for a cut secret.
+        assert_eq!(r.redact("token: Pa5s…"), Cow::Borrowed("token: Pa5s…"));
         assert!(!format!("{r:?}").contains("Pa5"));
     }
 

@@ -774,6 +774,9 @@ fn snippet(text: &[u8], line: std::ops::Range<usize>, secrets: &FileSecrets) -> 
     for r in secrets.on(&(line.start..end)) {
         end = end.max(r.end.min(line.end));
     }
+    // Marked, so that the report's redaction sees a secret of another file that the cut left
+    // the start of (`Redactor::find`).
+    let cut = end < line.end;
     let line = line.start..end;
     // The line as text, with the secrets' byte offsets moved to offsets in that text (invalid
     // UTF-8 changes lengths).
@@ -798,11 +801,13 @@ fn snippet(text: &[u8], line: std::ops::Range<usize>, secrets: &FileSecrets) -> 
         .collect();
     ranges.extend(secrets.known.find(&line_text));
     let out = if ranges.is_empty() { line_text } else { finding::redact_ranges(&line_text, ranges) };
-    let trimmed = out.trim();
+    let trimmed = if cut { out.trim_start() } else { out.trim() };
     if trimmed.chars().count() > MAX_SNIPPET {
         let mut s: String = trimmed.chars().take(MAX_SNIPPET).collect();
         s.push('…');
         s
+    } else if cut {
+        format!("{trimmed}…")
     } else {
         trimmed.to_string()
     }
