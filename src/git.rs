@@ -44,6 +44,8 @@ pub fn command() -> Command {
         .env("PAGER", "cat")
         .env("GIT_ASKPASS", "true")
         .env("SSH_ASKPASS", "true")
+        // No network: a partial clone would fetch a missing object from its promisor remote.
+        .env("GIT_NO_LAZY_FETCH", "1")
         .env_remove("GIT_EXTERNAL_DIFF")
         .env_remove("GIT_DIFF_OPTS")
         .env_remove("GIT_TRACE")
