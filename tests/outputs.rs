@@ -185,11 +185,11 @@ fn same_class(c: u8, rng: &mut Rng) -> u8 {
     if other >= c { other + 1 } else { other }
 }
 
-/// A planted secret: its text, the rule that finds it and, per character, whether the generator
-/// chose it (a window made only of a rule's fixed characters, like `-----BEGIN`, is format, not
-/// secret).
+/// A planted secret: its text, the rules that find it (or a secret overlapping it) and, per
+/// character, whether the generator chose it (a window made only of a rule's fixed characters,
+/// like `-----BEGIN`, is format, not secret).
 struct Planted {
-    rule: String,
+    rules: Vec<String>,
     secret: String,
     random: Vec<bool>,
 }
@@ -231,18 +231,26 @@ fn randomize(engine: &SecretEngine, path: &str, content: &str, rng: &mut Rng) ->
         }
     }
     let text = String::from_utf8(bytes).expect("ASCII for ASCII keeps UTF-8");
-    let mut ranges: Vec<(usize, Range<usize>)> = want;
+    let mut ranges: Vec<(Vec<usize>, Range<usize>)> = want.into_iter().map(|(rule, r)| (vec![rule], r)).collect();
     ranges.sort_by_key(|(_, r)| (r.start, std::cmp::Reverse(r.end)));
-    ranges.dedup_by(|b, a| b.1.start < a.1.end); // overlapping hits: the outer one
+    // Overlapping hits (two rules on one secret): the outer one, found by all their rules.
+    ranges.dedup_by(|b, a| {
+        let overlaps = b.1.start < a.1.end;
+        if overlaps {
+            a.0.append(&mut b.0);
+        }
+        overlaps
+    });
     let planted = ranges
         .into_iter()
-        .map(|(rule, r)| {
+        .map(|(rules, r)| {
             let secret = text[r.clone()].to_string();
             let mut mask: Vec<bool> = secret.char_indices().map(|(i, _)| random[r.start + i]).collect();
             if !mask.contains(&true) {
                 mask = secret.chars().map(|c| c.is_ascii_alphanumeric()).collect();
             }
-            Planted { rule: engine.rule(rule).id().to_string(), secret, random: mask }
+            let rules = rules.into_iter().map(|i| engine.rule(i).id().to_string()).collect();
+            Planted { rules, secret, random: mask }
         })
         .collect();
     Some((text, planted))
@@ -364,7 +372,8 @@ fn planted_secrets_never_show_in_any_output_or_baseline() {
                 }
             }
         }
-        let covered: std::collections::BTreeSet<&str> = planted.iter().map(|p| p.rule.as_str()).collect();
+        let covered: std::collections::BTreeSet<&str> =
+            planted.iter().flat_map(|p| p.rules.iter().map(String::as_str)).collect();
         let missing: Vec<&&str> = secret_rules.iter().filter(|r| !covered.contains(**r)).collect();
         assert!(missing.is_empty(), "seed {seed}: no secret planted for {missing:?}");
         assert!(alone >= 10, "seed {seed}: only {alone} secrets are found in a name alone");
@@ -426,7 +435,7 @@ fn planted_secrets_never_show_in_any_output_or_baseline() {
                     panic!(
                         "seed {seed}: {format} shows `{}` of a {} secret ({}…):\n{around}\n(tree kept in {})",
                         &patterns[m.pattern().as_usize()],
-                        p.rule,
+                        p.rules.join(", "),
                         p.secret.chars().take(4).collect::<String>(),
                         kept.display()
                     );
