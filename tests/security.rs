@@ -263,3 +263,53 @@ fn security_doc_names_only_tests_that_exist() {
     let untested: Vec<&String> = sections_with_tests.iter().filter(|(_, t)| !**t).map(|(s, _)| s).collect();
     assert!(untested.is_empty(), "docs/security.md sections without a Test(s) paragraph: {untested:?}");
 }
+
+/// docs/security.md#output-escaping, end to end: a file name holding a newline and a GitHub
+/// workflow command, and a route path and file name holding terminal escapes, neither forge an
+/// annotation in `--format github` nor reach the terminal through the text report.
+#[cfg(unix)]
+#[test]
+fn hostile_names_cannot_forge_annotations_or_reach_the_terminal() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let key = "AWS_ACCESS_KEY_ID=AKIAQ2MTX7WPLZK4RDHB\n";
+    std::fs::write(dir.join("a\n::error file=forged.yml,line=1::forged\n.env"), key).expect("write");
+    std::fs::write(dir.join("b\x1b]0;title\x07\x1b[31m.env"), key).expect("write");
+    std::fs::write(
+        dir.join("serverless.yml"),
+        "service: s\nprovider:\n  name: aws\n  runtime: nodejs22.x\nfunctions:\n  \"f\\e[2J\":\n    handler: h.main\n    events:\n      - http:\n          path: \"/x\\e[2J\\r::error::forged\"\n          method: get\n",
+    )
+    .expect("write");
+    for format in ["github", "text"] {
+        let out = Command::cargo_bin("slsguard")
+            .expect("binary built")
+            .current_dir(dir)
+            .env("FORCE_COLOR", "0")
+            .env("NO_COLOR", "1")
+            .args(["scan", "--no-config", "--fail-on", "none", "--format", format])
+            .output()
+            .expect("slsguard runs");
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(
+                !text.contains('\x1b') && !text.contains('\x07') && !text.contains('\r'),
+                "{format} {stream}: {text:?}"
+            );
+            assert!(
+                !text.lines().any(|l| l.contains("::error file=forged") && l.starts_with("::")),
+                "{format} {stream}: {text}"
+            );
+            assert!(!text.lines().any(|l| l.starts_with("::error::forged")), "{format} {stream}: {text}");
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        // The findings are there, escaped.
+        assert!(text.contains("forged.yml"), "{format}: {text}");
+        assert!(text.contains("auth-"), "{format}: {text}");
+        if format == "github" {
+            // Every line is one workflow command, but the closing summary.
+            let other: Vec<&str> = text.lines().filter(|l| !l.starts_with("::")).collect();
+            assert!(other.len() == 1 && other[0].contains(" findings in "), "{text}");
+        }
+    }
+}
