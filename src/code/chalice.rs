@@ -375,3 +375,113 @@ fn cors(facts: &FileFacts, e: &Expr, loc: Loc) -> Option<Cors> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn model(config: &str, app: &str, extra: &[(&str, &str)]) -> (Vec<Model>, Vec<String>) {
+        let mut base = CodeBase::default();
+        base.aux.insert("svc/.chalice/config.json".into(), Arc::new(config.as_bytes().to_vec()));
+        for (p, t) in extra {
+            base.aux.insert(p.to_string(), Arc::new(t.as_bytes().to_vec()));
+        }
+        base.files.insert("svc/app.py".into(), Arc::new(super::super::python::lower("svc/app.py", app.as_bytes())));
+        models(&base)
+    }
+
+    const APP: &str = "from chalice import Chalice, IAMAuthorizer, CognitoUserPoolAuthorizer, CORSConfig\n\
+app = Chalice(app_name='shop')\n\
+iam = IAMAuthorizer()\n\
+pool = CognitoUserPoolAuthorizer('Users', provider_arns=['arn:aws:cognito-idp:eu-west-1:123456789012:userpool/x'])\n\
+@app.authorizer()\n\
+def mine(auth_request):\n    return None\n\
+@app.route('/public')\n\
+def public():\n    return {}\n\
+@app.route('/iam', methods=['POST', 'PUT'], authorizer=iam)\n\
+def with_iam():\n    return {}\n\
+@app.route('/pool', authorizer=pool, cors=CORSConfig(allow_origin='https://shop.example.com'))\n\
+def with_pool():\n    return {}\n\
+@app.route('/mine', authorizer=mine)\n\
+def with_mine():\n    return {}\n\
+@app.route('/key', api_key_required=True, cors=True)\n\
+def with_key():\n    return {}\n\
+@app.route('/other', authorizer=make())\n\
+def other():\n    return {}\n\
+@app.schedule('rate(1 hour)')\n\
+def hourly(event):\n    return None\n";
+
+    #[test]
+    fn routes_authorizers_functions_and_settings() {
+        let config = r#"{"app_name": "shop", "environment_variables": {"A": "1", "B": "top"},
+            "stages": {"prod": {"manage_iam_role": false, "iam_role_arn": "arn:aws:iam::123456789012:role/shop",
+              "environment_variables": {"B": "prod"},
+              "lambda_functions": {"hourly": {"environment_variables": {"C": "3"}}}}}}"#;
+        let (models, claimed) = model(config, APP, &[]);
+        assert!(claimed.is_empty());
+        let [m] = models.as_slice() else { panic!("one model: {models:?}") };
+        assert_eq!(m.format, Format::Chalice);
+        let routes: Vec<String> = m
+            .endpoints
+            .iter()
+            .map(|e| format!("{} {} {} key={}", e.method, e.path, e.auth.as_str(), e.api_key_required))
+            .collect();
+        assert_eq!(
+            routes,
+            [
+                "GET /public none key=false",
+                "POST /iam iam key=false",
+                "PUT /iam iam key=false",
+                "GET /pool cognito key=false",
+                "GET /mine lambda key=false",
+                "GET /key api-key key=true",
+                "GET /other unknown key=false",
+            ]
+        );
+        let cors: Vec<Option<&str>> =
+            m.endpoints.iter().map(|e| e.cors.as_ref().map(|c| c.origins[0].display())).collect();
+        assert_eq!(cors[3], Some("https://shop.example.com"));
+        assert_eq!(cors[5], Some("*"));
+        let mut names: Vec<&str> = m.functions.iter().map(|f| f.name.as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["api_handler", "hourly", "mine"]);
+        // The stage (the only one, `prod`) gives an external role to every function.
+        for f in &m.functions {
+            let role = &m.roles[f.role.expect("a role")];
+            assert_eq!(
+                (role.kind.clone(), role.name.as_str()),
+                (RoleKind::External, "arn:aws:iam::123456789012:role/shop")
+            );
+        }
+        let hourly = &m.functions[m.function_named("hourly").expect("hourly")];
+        let env: Vec<String> = hourly.environment.iter().map(|(k, v)| format!("{k}={}", v.display())).collect();
+        assert_eq!(env, ["A=1", "B=prod", "C=3"]);
+        let api = &m.functions[m.function_named("api_handler").expect("api")];
+        assert_eq!(api.handler.as_ref().and_then(Val::known), Some("app.app"));
+    }
+
+    #[test]
+    fn policy_file_statements_belong_to_the_role() {
+        let config = r#"{"app_name": "shop", "autogen_policy": false}"#;
+        let policy =
+            r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}"#;
+        let (models, claimed) = model(config, APP, &[("svc/.chalice/policy-dev.json", policy)]);
+        assert_eq!(claimed, ["svc/.chalice/policy-dev.json"]);
+        let m = &models[0];
+        assert_eq!(m.files[2], "svc/.chalice/policy-dev.json");
+        assert_eq!(m.statements.len(), 1);
+        let role = m.statements[0].roles[0];
+        assert_eq!(m.roles[role].name, "shop-dev");
+        assert_eq!(m.roles[role].functions.len(), 3);
+        // Without the file, the role is unknown, and says so.
+        let (models, _) = model(config, APP, &[]);
+        assert!(models[0].roles.iter().all(|r| r.kind == RoleKind::External && r.name.contains("not among")));
+    }
+
+    #[test]
+    fn an_app_py_without_chalice_is_not_an_app() {
+        let (models, _) = model("{}", "from flask import Flask\napp = Flask(__name__)\n", &[]);
+        assert!(models.is_empty());
+    }
+}
