@@ -319,7 +319,7 @@ impl Config {
             .cloned()
             .map(|mut r| {
                 if let Some(s) = self.severity_of(r.id()) {
-                    r.spec.severity = s;
+                    std::sync::Arc::make_mut(&mut r.spec).severity = s;
                 }
                 r
             })

@@ -1007,6 +1007,12 @@ struct FileOutcome {
 
 /// Scans the paths of `opts` with `rules`.
 pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
+    // The fingerprint key may take two git processes: they run while the files are scanned,
+    // since starting them is a large part of a pre-commit run over one small file.
+    let key = {
+        let (given, first) = (opts.fingerprint_key.clone(), opts.paths.first().cloned());
+        std::thread::spawn(move || fingerprint_key(given.as_deref(), first))
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(worker_threads(opts.threads))
         // Code analysis recurses over syntax trees (to bounded depths); reserve room for it.
@@ -1091,7 +1097,8 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
     let mut report = pool.install(|| scanner.scan_inputs_counting(&inputs, &done));
     drop(progress);
     report.notifications.extend(notes);
-    let (key, key_note) = fingerprint_key(opts);
+    let (key, key_note) =
+        key.join().unwrap_or_else(|_| fingerprint_key(opts.fingerprint_key.as_deref(), opts.paths.first().cloned()));
     report.fingerprint_key = key;
     report.notifications.extend(key_note);
     report.files = inputs.iter().map(|i| i.display().to_string()).collect();
@@ -1120,11 +1127,11 @@ pub fn worker_threads(requested: usize) -> usize {
 /// The scan's fingerprint key: the one given, else one derived from the first commit of the
 /// repository holding the first path, else the built-in key (with a warning in a shallow
 /// clone, whose first commit is not known).
-fn fingerprint_key(opts: &ScanOptions) -> (FingerprintKey, Option<Notification>) {
-    if let Some(k) = &opts.fingerprint_key {
+fn fingerprint_key(given: Option<&str>, first: Option<PathBuf>) -> (FingerprintKey, Option<Notification>) {
+    if let Some(k) = given {
         return (FingerprintKey::new(k, KeySource::Given), None);
     }
-    let first = opts.paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let first = first.unwrap_or_else(|| PathBuf::from("."));
     let dir = if first.is_dir() {
         first
     } else {

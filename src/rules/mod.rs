@@ -45,7 +45,9 @@ pub enum Compiled {
 
 #[derive(Debug, Clone)]
 pub struct Rule {
-    pub spec: RuleSpec,
+    /// Shared: a rule set is cloned when rules are selected and when scanners are built, and
+    /// the spec (its text and examples) is most of a rule.
+    pub spec: Arc<RuleSpec>,
     /// Where the rule came from: `rules/<family>/<id>.yml` (built in) or the user's path.
     pub origin: String,
     pub builtin: bool,
@@ -93,10 +95,10 @@ impl RuleSet {
         // Built-in ids are always checked: a custom rule that `rules test` accepts must load in
         // `scan` too.
         let mut builtin_origin: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-        for (rel, text) in EMBEDDED_RULES {
+        for (rel, text, json) in EMBEDDED_RULES {
             let origin = format!("rules/{rel}");
             if builtin {
-                rules.push(parse_rule(&origin, text, true)?);
+                rules.push(builtin_rule(&origin, text, json)?);
             } else if let Some(stem) = Path::new(rel).file_stem().and_then(|s| s.to_str()) {
                 // A built-in rule's id is its file name (checked when they load).
                 builtin_origin.insert(stem.to_string(), origin);
@@ -188,7 +190,7 @@ impl RuleSet {
 
 /// How many built-in rules are secret rules (by their directory, without parsing them).
 pub fn builtin_secret_rule_count() -> usize {
-    EMBEDDED_RULES.iter().filter(|(rel, _)| rel.starts_with("secrets/")).count()
+    EMBEDDED_RULES.iter().filter(|(rel, _, _)| rel.starts_with("secrets/")).count()
 }
 
 /// `pattern` is an exact id, or a glob where `*` stands for any run of characters.
@@ -256,10 +258,6 @@ fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, RuleError> {
 
 /// Parses and validates one rule file.
 pub fn parse_rule(origin: &str, text: &str, builtin: bool) -> Result<Rule, RuleError> {
-    let invalid = |node: Option<&Node>, message: String| {
-        let (line, column) = node.map_or((1, 1), |n| (n.span.start.line.max(1), n.span.start.column.max(1)));
-        RuleError::Invalid { path: origin.to_string(), line, column, message }
-    };
     let doc = loader::yaml::parse_one(text).map_err(|e| RuleError::Invalid {
         path: origin.to_string(),
         line: e.line,
@@ -267,15 +265,39 @@ pub fn parse_rule(origin: &str, text: &str, builtin: bool) -> Result<Rule, RuleE
         message: format!("not valid YAML: {}", e.message),
     })?;
     if doc.as_map().is_none() {
-        return Err(invalid(Some(&doc), "a rule file must be a YAML mapping".into()));
+        return Err(invalid_at(origin, Some(&doc), "a rule file must be a YAML mapping".into()));
     }
     let spec: RuleSpec = serde_path_to_error::deserialize(doc.to_json()).map_err(|e| {
         let path = e.path().to_string();
         let node = doc.at_serde_path(&path);
         let msg = if path == "." { e.inner().to_string() } else { format!("{path}: {}", e.inner()) };
-        invalid(Some(node), msg)
+        invalid_at(origin, Some(node), msg)
     })?;
-    let at = |key: &str| doc.get(key);
+    check_rule(origin, spec, builtin, false, Some(&doc))
+}
+
+/// A built-in rule from the JSON that build.rs made of its file, whose regexes build.rs has
+/// checked: no YAML parsing and no regex parsing at start-up. Should that fail (it cannot for
+/// a build that passed its tests), the YAML is loaded the ordinary way, for an error that
+/// names the line.
+fn builtin_rule(origin: &str, yaml: &str, json: &str) -> Result<Rule, RuleError> {
+    match serde_json::from_str::<RuleSpec>(json).map(|spec| check_rule(origin, spec, true, true, None)) {
+        Ok(Ok(rule)) => Ok(rule),
+        _ => parse_rule(origin, yaml, true),
+    }
+}
+
+fn invalid_at(origin: &str, node: Option<&Node>, message: String) -> RuleError {
+    let (line, column) = node.map_or((1, 1), |n| (n.span.start.line.max(1), n.span.start.column.max(1)));
+    RuleError::Invalid { path: origin.to_string(), line, column, message }
+}
+
+/// Validates and compiles a rule. `doc` is its YAML, for the positions of errors; `built` says
+/// build.rs has checked its regexes.
+fn check_rule(origin: &str, spec: RuleSpec, builtin: bool, built: bool, doc: Option<&Node>) -> Result<Rule, RuleError> {
+    let invalid = |node: Option<&Node>, message: String| invalid_at(origin, node, message);
+    let at = |key: &str| doc.and_then(|d| d.get(key));
+    let path = |keys: &[&str]| doc.and_then(|d| d.path(keys));
     validate_id(&spec.id).map_err(|m| invalid(at("id"), m))?;
     let stem = Path::new(origin).file_stem().and_then(|s| s.to_str()).unwrap_or("");
     if stem != spec.id {
@@ -297,7 +319,7 @@ pub fn parse_rule(origin: &str, text: &str, builtin: bool) -> Result<Rule, RuleE
     if spec.title.ends_with('.') {
         return Err(invalid(at("title"), "`title` is one line without a final period".into()));
     }
-    let examples = doc.get("examples");
+    let examples = at("examples");
     if spec.examples.fire.is_empty() || spec.examples.no_fire.is_empty() {
         return Err(invalid(
             examples,
@@ -309,9 +331,14 @@ pub fn parse_rule(origin: &str, text: &str, builtin: bool) -> Result<Rule, RuleE
             if !spec.id.starts_with("secret-") {
                 return Err(invalid(at("matcher"), "secret matchers are for `secret-` rules".into()));
             }
-            let node = doc.path(&["matcher", "secret"]);
+            let node = path(&["matcher", "secret"]);
+            let check = match (builtin, built) {
+                (_, true) => crate::secrets::RegexCheck::Built,
+                (true, false) => crate::secrets::RegexCheck::Parse,
+                (false, false) => crate::secrets::RegexCheck::Compile,
+            };
             Compiled::Secret(Arc::new(
-                CompiledSecret::compile(s, !builtin)
+                CompiledSecret::compile(s, check)
                     .map_err(|(field, m)| invalid(node.and_then(|n| n.get(field)).or(node), m))?,
             ))
         }
@@ -319,7 +346,7 @@ pub fn parse_rule(origin: &str, text: &str, builtin: bool) -> Result<Rule, RuleE
             if spec.id.starts_with("secret-") {
                 return Err(invalid(at("matcher"), "`secret-` rules use secret matchers".into()));
             }
-            let node = doc.path(&["matcher", "model"]);
+            let node = path(&["matcher", "model"]);
             Compiled::Model(Arc::new(
                 model_matcher::CompiledModel::compile(m)
                     .map_err(|(field, msg)| invalid(node.and_then(|n| n.get(field)).or(node), msg))?,
@@ -329,14 +356,14 @@ pub fn parse_rule(origin: &str, text: &str, builtin: bool) -> Result<Rule, RuleE
             if !spec.id.starts_with("code-") {
                 return Err(invalid(at("matcher"), "code matchers are for `code-` rules".into()));
             }
-            let node = doc.path(&["matcher", "code"]);
+            let node = path(&["matcher", "code"]);
             Compiled::Code(Arc::new(
                 crate::code::matcher::CompiledCode::compile(c)
                     .map_err(|(field, msg)| invalid(node.and_then(|n| n.get(field)).or(node), msg))?,
             ))
         }
     };
-    Ok(Rule { spec, origin: origin.to_string(), builtin, compiled })
+    Ok(Rule { spec: Arc::new(spec), origin: origin.to_string(), builtin, compiled })
 }
 
 fn validate_id(id: &str) -> Result<(), String> {
@@ -366,6 +393,30 @@ mod tests {
         assert!(!id_matches("iam-*", "secret-x"));
         assert!(id_matches("secret-x", "secret-x"));
         assert!(!id_matches("secret-x", "secret-xy"));
+    }
+
+    /// build.rs parses the built-in rules into JSON with its own reader of libyaml's events:
+    /// that JSON must be exactly what the tool's YAML loader makes of each file, and the rule
+    /// loaded from it exactly the rule loaded from the YAML, regexes checked the same way.
+    #[test]
+    fn build_time_rules_are_the_yaml_rules() {
+        for (rel, yaml, json) in EMBEDDED_RULES {
+            let origin = format!("rules/{rel}");
+            let doc = loader::yaml::parse_one(yaml).expect("valid YAML");
+            let built: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
+            assert_eq!(built, doc.to_json(), "{origin}");
+            let spec: RuleSpec = serde_json::from_str(json).expect("the JSON deserializes");
+            let fast = check_rule(&origin, spec, true, true, None).expect("loads without YAML");
+            let slow = parse_rule(&origin, yaml, true).expect("loads from YAML");
+            assert_eq!(format!("{:?}", fast.spec), format!("{:?}", slow.spec), "{origin}");
+            assert_eq!((&fast.origin, fast.builtin), (&slow.origin, slow.builtin));
+            if let (Compiled::Secret(f), Compiled::Secret(s)) = (&fast.compiled, &slow.compiled) {
+                assert_eq!(
+                    (&f.regex_src, &f.keywords, f.case_sensitive),
+                    (&s.regex_src, &s.keywords, s.case_sensitive)
+                );
+            }
+        }
     }
 
     #[test]

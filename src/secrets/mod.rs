@@ -8,6 +8,7 @@ pub mod allowlist;
 pub mod decode;
 pub mod entropy;
 pub mod named;
+pub mod pattern;
 pub mod vendored;
 pub mod verify;
 
@@ -21,6 +22,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::bytes::Regex;
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use verify::Verify;
 
@@ -65,14 +67,9 @@ struct CompiledPair {
     absorbs: Vec<String>,
 }
 
-/// The pattern of an `assignment`: a key whose name matches `name` (ignoring case, with any
-/// prefix such as `REACT_APP_`), an assignment operator (`=`, `:`, `:=`, `=>`), and the value,
-/// quoted or not, which must end where the value pattern ends.
+/// The pattern of an `assignment` (see [`pattern::assignment_pattern`]).
 pub fn assignment_regex(a: &AssignmentSpec) -> String {
-    format!(
-        r#"(?m-u)(?:^|[^A-Za-z0-9_.$-])[A-Za-z0-9_.-]*?(?i:{})\\?["']?[\x20\t]*(?::=|=>|\?=|=|:)[\x20\t]*(?:\\?["'`])?(?P<secret>{})(?:\\?["'`]|[\s,;)}}\]]|$)"#,
-        a.name, a.value
-    )
+    pattern::assignment_pattern(&a.name, &a.value)
 }
 
 fn pattern_src(regex: &str, assignment: Option<&AssignmentSpec>) -> Result<String, String> {
@@ -84,37 +81,50 @@ fn pattern_src(regex: &str, assignment: Option<&AssignmentSpec>) -> Result<Strin
     }
 }
 
+/// How much of a secret rule's regexes is checked when it loads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegexCheck {
+    /// Compiled at once, so that every error shows when the rule loads (user rules).
+    Compile,
+    /// Parsed (a syntax error is reported now), compiled on first use (built-in rules whose
+    /// YAML is loaded at run time; the test suite compiles them all).
+    Parse,
+    /// Checked by build.rs already (built-in rules): compiled on first use.
+    Built,
+}
+
 impl CompiledSecret {
-    /// Checks a spec; errors name the offending field. The regexes are parsed (a syntax error is
-    /// reported now) but compiled on first use, unless `eager`: user rules are compiled at once
-    /// so that every error shows when they load (built-in rules are compiled by the test suite).
-    pub fn compile(spec: &SecretSpec, eager: bool) -> Result<Self, (&'static str, String)> {
+    /// Checks a spec; errors name the offending field. How far its regexes are checked now is
+    /// `check`'s to say.
+    pub fn compile(spec: &SecretSpec, check: RegexCheck) -> Result<Self, (&'static str, String)> {
         if spec.keywords.is_empty() || spec.keywords.iter().any(|k| k.trim().is_empty()) {
             return Err(("keywords", "`keywords` needs at least one non-empty string".into()));
         }
         let field = if spec.assignment.is_some() { "assignment" } else { "regex" };
         let regex_src = pattern_src(&spec.regex, spec.assignment.as_ref()).map_err(|m| (field, m))?;
-        let hir = parse_pattern(&regex_src).map_err(|e| (field, format!("invalid regex: {e}")))?;
-        if let Some(g) = spec.secret_group {
-            if g == 0 || g > hir.properties().explicit_captures_len() {
-                return Err(("secret_group", format!("the regex has no capture group {g}")));
+        if check != RegexCheck::Built {
+            let hir = parse_pattern(&regex_src).map_err(|e| (field, format!("invalid regex: {e}")))?;
+            if let Some(g) = spec.secret_group {
+                if g == 0 || g > hir.properties().explicit_captures_len() {
+                    return Err(("secret_group", format!("the regex has no capture group {g}")));
+                }
             }
-        }
-        if let Some(Verify::Base64Json(b)) = &spec.verify {
-            if b.group == 0 || b.group > hir.properties().explicit_captures_len() {
-                return Err(("verify", format!("the regex has no capture group {}", b.group)));
+            if let Some(Verify::Base64Json(b)) = &spec.verify {
+                if b.group == 0 || b.group > hir.properties().explicit_captures_len() {
+                    return Err(("verify", format!("the regex has no capture group {}", b.group)));
+                }
             }
         }
         let pair = match &spec.pair {
             None => None,
-            Some(p) => Some(CompiledPair::compile(p).map_err(|m| ("pair", m))?),
+            Some(p) => Some(CompiledPair::compile(p, check != RegexCheck::Built).map_err(|m| ("pair", m))?),
         };
         if let Some(e) = spec.entropy {
             if !(0.0..=8.0).contains(&e) {
                 return Err(("entropy", "`entropy` is in bits per byte, between 0 and 8".into()));
             }
         }
-        for a in &spec.allowlist {
+        for a in spec.allowlist.iter().filter(|_| check != RegexCheck::Built) {
             regex_syntax::Parser::new()
                 .parse(a)
                 .map_err(|e| ("allowlist", format!("invalid allowlist regex `{a}`: {e}")))?;
@@ -149,7 +159,7 @@ impl CompiledSecret {
             pair,
             supersedes: spec.supersedes.clone(),
         };
-        if eager {
+        if check == RegexCheck::Compile {
             let re = build_regex(&compiled.regex_src).map_err(|e| (field, format!("invalid regex: {e}")))?;
             let _ = compiled.regex.set(Some(re));
             if let Some(p) = &compiled.pair {
@@ -244,9 +254,11 @@ impl CompiledSecret {
 }
 
 impl CompiledPair {
-    fn compile(p: &PairSpec) -> Result<Self, String> {
+    fn compile(p: &PairSpec, parse: bool) -> Result<Self, String> {
         let regex_src = pattern_src(&p.regex, p.assignment.as_ref())?;
-        parse_pattern(&regex_src).map_err(|e| format!("invalid regex: {e}"))?;
+        if parse {
+            parse_pattern(&regex_src).map_err(|e| format!("invalid regex: {e}"))?;
+        }
         if p.label.trim().is_empty() {
             return Err("`pair.label` names the companion value (`client ID`)".into());
         }
@@ -307,9 +319,57 @@ enum Trigger {
     Decode(Encoding, &'static str),
 }
 
+/// The keyword automaton, built on first use in the form that suits the work: a DFA searches
+/// fastest but costs milliseconds to build, more than a pre-commit run of one small file spends
+/// on everything else; a contiguous NFA builds in a fraction of that and searches a few
+/// kilobytes just as well. Both are built from the same patterns with the same match semantics
+/// (standard, overlapping), so they find the same matches in the same order.
+struct Keywords {
+    patterns: Vec<String>,
+    nfa: OnceLock<Option<AhoCorasick>>,
+    dfa: OnceLock<Option<AhoCorasick>>,
+    /// Bytes searched so far without the DFA.
+    searched: AtomicUsize,
+}
+
+impl Keywords {
+    /// Text searched with the NFA before the DFA is built: past this, its build pays for itself.
+    const DFA_AFTER: usize = 256 << 10;
+
+    fn new(patterns: Vec<String>) -> Option<Self> {
+        (!patterns.is_empty()).then(|| Self {
+            patterns,
+            nfa: OnceLock::new(),
+            dfa: OnceLock::new(),
+            searched: AtomicUsize::new(0),
+        })
+    }
+
+    fn build(&self, kind: AhoCorasickKind) -> Option<AhoCorasick> {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(kind))
+            .build(&self.patterns)
+            .or_else(|_| AhoCorasick::builder().ascii_case_insensitive(true).build(&self.patterns))
+            .ok()
+    }
+
+    /// The automaton to search `len` bytes with.
+    fn for_text(&self, len: usize) -> Option<&AhoCorasick> {
+        if let Some(dfa) = self.dfa.get() {
+            return dfa.as_ref();
+        }
+        if self.searched.fetch_add(len, Ordering::Relaxed).saturating_add(len) > Self::DFA_AFTER {
+            return self.dfa.get_or_init(|| self.build(AhoCorasickKind::DFA)).as_ref();
+        }
+        self.nfa.get_or_init(|| self.build(AhoCorasickKind::ContiguousNFA)).as_ref()
+    }
+}
+
 /// All enabled secret rules, ready to scan files.
 pub struct SecretEngine {
-    ac: Option<AhoCorasick>,
+    ac: Option<Keywords>,
     /// For each keyword pattern: what it triggers.
     triggers: Vec<Vec<Trigger>>,
     rules: Vec<(Rule, Arc<CompiledSecret>)>,
@@ -355,17 +415,7 @@ impl SecretEngine {
                 add(kw, Trigger::Decode(*enc, kw));
             }
         }
-        let ac = if patterns.is_empty() {
-            None
-        } else {
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&patterns)
-                .or_else(|_| AhoCorasick::builder().ascii_case_insensitive(true).build(&patterns))
-                .ok()
-        };
+        let ac = Keywords::new(patterns);
         let generic: Vec<bool> = rules.iter().map(|(r, _)| r.spec.tags.iter().any(|t| t == "generic")).collect();
         let vendor_ok = rules
             .iter()
@@ -426,7 +476,7 @@ impl SecretEngine {
     }
 
     fn scan_text(&self, path: &str, text: &[u8], origin: Origin, decode: bool, work: &Work) -> Vec<SecretHit> {
-        let Some(ac) = &self.ac else { return Vec::new() };
+        let Some(ac) = self.ac.as_ref().and_then(|k| k.for_text(text.len())) else { return Vec::new() };
         let mut applies: Vec<Option<bool>> = vec![None; self.rules.len()];
         // Per rule, the window waiting to be scanned. Windows of later keywords that overlap it
         // are merged into it, so a minified line with a keyword every hundred bytes is scanned
@@ -676,6 +726,28 @@ mod tests {
         let (hits, complete) = engine.scan_bounded("f", text, first, 20);
         assert_eq!((hits.len(), complete), (1, false));
         assert_eq!(SecretEngine::budget(1000), 64_000 + (16 << 20));
+    }
+
+    #[test]
+    fn the_nfa_and_the_dfa_find_the_same_keywords() {
+        let rules = crate::rules::RuleSet::builtin().expect("built-in rules");
+        let engine = SecretEngine::new(&rules);
+        let keywords = engine.ac.as_ref().expect("keywords");
+        // Every example of every rule, as written and upper-cased.
+        let mut text = Vec::new();
+        for r in rules.rules() {
+            for e in r.spec.examples.fire.iter().chain(&r.spec.examples.no_fire) {
+                text.extend_from_slice(e.content().as_bytes());
+                text.extend_from_slice(e.content().to_ascii_uppercase().as_bytes());
+            }
+        }
+        let matches = |kind| {
+            let ac = keywords.build(kind).expect("automaton");
+            ac.find_overlapping_iter(&text).map(|m| (m.start(), m.end(), m.pattern())).collect::<Vec<_>>()
+        };
+        let nfa = matches(AhoCorasickKind::ContiguousNFA);
+        assert!(nfa.len() > 1000, "{} matches", nfa.len());
+        assert_eq!(nfa, matches(AhoCorasickKind::DFA));
     }
 
     #[test]
