@@ -21,7 +21,13 @@ The same Cargo.lock, seed and size give the same bytes. A manifest (file count, 
 planted keys) is written beside the tree as <OUT>.manifest.json and printed; when it already
 matches the request the tree is left as it is (use --force to rebuild).
 
-usage: benches/gen_corpus.py [OUT] [--size-mb 100] [--seed 1] [--force]
+With --shape monorepo it builds a tree shaped like a serverless monorepo instead: no vendor/
+half, many services of small files (serverless.yml and SAM templates of 1-6 KB, package.json,
+handlers of 0.5-10 KB, tests, config JSON), and a few large files (package-lock.json and
+yarn-style lock files, minified bundles) that hold about a third of the bytes. The same ten
+synthetic AWS key ids are planted.
+
+usage: benches/gen_corpus.py [OUT] [--size-mb 100] [--seed 1] [--shape bench|monorepo] [--force]
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 REPO = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
 PER_CRATE = 3 * MIB
@@ -146,6 +152,7 @@ VERBS = [
     "get", "create", "update", "delete", "list", "find", "process", "handle", "validate", "send",
     "fetch", "load", "save", "parse", "render", "sync", "refresh", "resolve", "build", "check",
 ]
+RESERVED = {"delete", "new"}
 ADJ = ["active", "pending", "recent", "default", "primary", "cached", "remote", "local", "new", "old"]
 SERVICES = ["dynamodb", "s3", "sqs", "sns", "ssm", "secretsmanager", "kms", "lambda", "events", "ses"]
 PLAIN_ENV = [
@@ -178,8 +185,11 @@ SECURITY_WORDS = ["token", "secret", "password", "key", "credentials", "auth"]
 def ident(r: random.Random, style: str = "camel") -> str:
     parts = [r.choice(VERBS), r.choice(ADJ + NOUNS), r.choice(NOUNS)][: r.randint(1, 3)]
     if style == "snake":
-        return "_".join(parts)
-    return parts[0] + "".join(p.capitalize() for p in parts[1:])
+        name = "_".join(parts)
+    else:
+        name = parts[0] + "".join(p.capitalize() for p in parts[1:])
+    # `delete` alone is a reserved word in JavaScript: the handlers must parse.
+    return name + "_item" if name in RESERVED else name
 
 
 def sentence(r: random.Random, n: int | None = None) -> str:
@@ -529,6 +539,81 @@ def synth_apps(out: Path, budget: int, seed: int, stats: dict) -> tuple[int, lis
     return written, planted
 
 
+def small_size(r: random.Random, median: int, hi: int) -> int:
+    return int(min(max(r.lognormvariate(math.log(median), 0.7), 200), hi))
+
+
+def synth_monorepo(out: Path, budget: int, seed: int, stats: dict) -> tuple[int, list[dict]]:
+    """A serverless monorepo: services of many small files, plus a few large lock files and
+    bundles holding about a third of the bytes."""
+    r = random.Random(seed)
+    written = 0
+    files_written: list[str] = []
+    large_budget = budget // 3
+    large = 0
+    i = 0
+    while large < large_budget:
+        size = int(r.uniform(1.0, 3.0) * MIB)
+        k = i % 4
+        if k == 3:
+            rel, text, kind = f"web/app{i}/dist/main.{i:04x}.min.js", gen_minified(r, size), "large .min.js"
+        else:
+            rel, text, kind = f"services/shared-{i}/package-lock.json", gen_lockfile(r, size), "large lock .json"
+        n = write(out, rel, text, stats, kind)
+        large += n
+        files_written.append(rel)
+        i += 1
+    written += large
+    svc_i = 0
+    while written < budget:
+        svc = f"{r.choice(NOUNS)}-{r.choice(['api', 'service', 'worker', 'processor', 'sync'])}-{svc_i:03d}"
+        svc_i += 1
+        base = f"services/{svc}"
+        written += write(out, f"{base}/package.json", gen_package_json(r, svc), stats, "package.json")
+        written += write(out, f"{base}/serverless.yml", gen_serverless_yml(r, small_size(r, 2500, 6000), svc), stats, "serverless.yml")
+        files_written += [f"{base}/package.json", f"{base}/serverless.yml"]
+        if r.random() < 0.3:
+            written += write(out, f"{base}/template.yaml", gen_cfn(r, small_size(r, 3000, 8000)), stats, "template.yaml")
+            files_written.append(f"{base}/template.yaml")
+        lang = "js" if r.random() < 0.6 else "py"
+        for j in range(r.randint(3, 12)):
+            if written >= budget:
+                break
+            k = r.random()
+            size = small_size(r, 2500, 10000)
+            if lang == "js":
+                if k < 0.7:
+                    rel, text, kind = f"{base}/src/handlers/{ident(r)}{j}.js", gen_js(r, size), "handler .js"
+                elif k < 0.9:
+                    rel, text, kind = f"{base}/test/{ident(r)}{j}.test.js", gen_js(r, size), "test .js"
+                else:
+                    rel, text, kind = f"{base}/config/{r.choice(NOUNS)}{j}.json", gen_json(r, size // 2), "config .json"
+            else:
+                if k < 0.7:
+                    rel, text, kind = f"{base}/src/{ident(r, 'snake')}_{j}.py", gen_py(r, size), "handler .py"
+                elif k < 0.9:
+                    rel, text, kind = f"{base}/tests/test_{ident(r, 'snake')}_{j}.py", gen_py(r, size), "test .py"
+                else:
+                    rel, text, kind = f"{base}/config/{r.choice(NOUNS)}{j}.json", gen_json(r, size // 2), "config .json"
+            written += write(out, rel, text, stats, kind)
+            files_written.append(rel)
+    planted = []
+    rp = random.Random(seed + 1)
+    candidates = [f for f in files_written if f.endswith((".js", ".py", ".yml")) and "dist/" not in f]
+    for rel in sorted(rp.sample(candidates, 10)):
+        key = aws_key_id(rp)
+        line = {
+            ".js": f"const awsAccessKeyId = '{key}';\n",
+            ".py": f'AWS_ACCESS_KEY_ID = "{key}"\n',
+            ".yml": f"# deploy user\n# AWS_ACCESS_KEY_ID: {key}\n",
+        }[Path(rel).suffix]
+        with open(out / rel, "a") as fh:
+            fh.write(line)
+        written += len(line)
+        planted.append({"path": rel, "key_id": key})
+    return written, planted
+
+
 # ----------------------------------------------------------------------------------------------
 
 
@@ -557,6 +642,8 @@ def main() -> int:
     ap.add_argument("--size-mb", type=float, default=100.0, help="total size in MiB (default 100)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--lock", default=str(REPO / "Cargo.lock"))
+    ap.add_argument("--shape", choices=["bench", "monorepo"], default="bench",
+                    help="bench: half vendored crate sources, half apps; monorepo: a serverless monorepo")
     ap.add_argument("--force", action="store_true", help="rebuild even if the manifest matches")
     args = ap.parse_args()
 
@@ -568,6 +655,7 @@ def main() -> int:
         "generator_sha256": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16],
         "size_mib": args.size_mb,
         "seed": args.seed,
+        "shape": args.shape,
         "cargo_lock_sha256": hashlib.sha256(lock.read_bytes()).hexdigest()[:16],
     }
     if not args.force and manifest_path.is_file() and out.is_dir():
@@ -584,9 +672,13 @@ def main() -> int:
     out.mkdir(parents=True)
     budget = int(args.size_mb * MIB)
     stats: dict = {}
-    vendor = copy_vendor(out, int(budget * VENDOR_SHARE), lock, stats)
-    missing = stats.pop("_missing_crates")
-    _, planted = synth_apps(out, budget - vendor, args.seed, stats)
+    if args.shape == "monorepo":
+        missing: list = []
+        _, planted = synth_monorepo(out, budget, args.seed, stats)
+    else:
+        vendor = copy_vendor(out, int(budget * VENDOR_SHARE), lock, stats)
+        missing = stats.pop("_missing_crates")
+        _, planted = synth_apps(out, budget - vendor, args.seed, stats)
     files, total, buckets = tree_stats(out)
     manifest = {
         "request": request,
@@ -594,6 +686,7 @@ def main() -> int:
         "files": files,
         "bytes": total,
         "mib": round(total / MIB, 2),
+        "shape": args.shape,
         "size_buckets": buckets,
         "composition": {k: {"files": v[0], "bytes": v[1]} for k, v in sorted(stats.items())},
         "planted_aws_key_ids": planted,

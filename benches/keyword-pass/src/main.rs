@@ -16,6 +16,11 @@
 //!   proper prefixes of it. This yields exactly the overlapping matches.
 //! * `lowercase+standard`: lowercase once, case-sensitive `Standard` overlapping DFA (isolates
 //!   the effect of case-insensitivity alone).
+//! * `split`: the keywords of case-sensitive rules (`AKIA`, `ghp_`, `xoxb-`: most provider rules)
+//!   as written, in a case-sensitive automaton, which aho-corasick can search with its SIMD
+//!   prefilters; the few words of the other rules in the ASCII-case-insensitive DFA. Compared
+//!   with what the engine keeps of the current pass: a match of a keyword used only by
+//!   case-sensitive rules counts when the text is spelled as a rule writes it.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use slsguard::rules::{Compiled, RuleSet};
@@ -40,18 +45,28 @@ fn main() {
     });
     let mut patterns: Vec<String> = Vec::new();
     let mut secret_rules = 0;
+    // Keywords as case-sensitive rules write them, and the keywords (lowercased) of the others.
+    let mut cs_spellings: Vec<String> = Vec::new();
+    let mut ci_words: Vec<String> = Vec::new();
     for r in rules.rules() {
         if let Compiled::Secret(c) = &r.compiled {
             secret_rules += 1;
             for k in &c.keywords {
-                let k = k.to_ascii_lowercase();
-                if !patterns.contains(&k) {
-                    patterns.push(k);
+                let lower = k.to_ascii_lowercase();
+                if !patterns.contains(&lower) {
+                    patterns.push(lower.clone());
+                }
+                let (list, word) = if c.case_sensitive { (&mut cs_spellings, k.clone()) } else { (&mut ci_words, lower) };
+                if !list.contains(&word) {
+                    list.push(word);
                 }
             }
         }
     }
     patterns.sort();
+    cs_spellings.sort();
+    ci_words.sort();
+    let index_of = |w: &str| patterns.binary_search(&w.to_ascii_lowercase()).expect("a keyword") as u32;
     if let Some(dump) = std::env::var_os("KP_DUMP") {
         // One keyword a line, e.g. for `rg -i -F -f FILE` as a reference scan.
         std::fs::write(&dump, patterns.join("\n") + "\n").expect("write KP_DUMP");
@@ -201,6 +216,91 @@ fn main() {
         hits
     });
 
+    // split: case-sensitive spellings in their own automata, the other words case-insensitively.
+    let ci_ids: Vec<u32> = ci_words.iter().map(|w| index_of(w)).collect();
+    let cs_ids: Vec<u32> = cs_spellings.iter().map(|w| index_of(w)).collect();
+    let ci_dfa = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(&ci_words)
+        .expect("automaton");
+    let cs_dfa = AhoCorasick::builder()
+        .match_kind(MatchKind::Standard)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(&cs_spellings)
+        .expect("automaton");
+    let cs_prefixes: Vec<Vec<u32>> = cs_spellings
+        .iter()
+        .map(|p| {
+            cs_spellings
+                .iter()
+                .enumerate()
+                .filter(|(_, q)| q.len() < p.len() && p.starts_with(q.as_str()))
+                .map(|(i, _)| i as u32)
+                .collect()
+        })
+        .collect();
+    let cs_groups: Vec<(u32, AhoCorasick)> = cs_spellings
+        .chunks(group)
+        .enumerate()
+        .map(|(gi, chunk)| {
+            let ac = AhoCorasick::builder().match_kind(MatchKind::LeftmostLongest).build(chunk).expect("automaton");
+            ((gi * group) as u32, ac)
+        })
+        .collect();
+    let ci_pass = |fi: usize, text: &[u8], hits: &mut Vec<Hit>| {
+        for m in ci_dfa.find_overlapping_iter(text) {
+            hits.push((fi as u32, m.start() as u32, ci_ids[m.pattern().as_usize()]));
+        }
+    };
+    let (t_split_std, mut hits_split_std) = time(|| {
+        let mut hits = Vec::new();
+        for (fi, text) in files.iter().enumerate() {
+            ci_pass(fi, text, &mut hits);
+            for m in cs_dfa.find_overlapping_iter(text.as_slice()) {
+                hits.push((fi as u32, m.start() as u32, cs_ids[m.pattern().as_usize()]));
+            }
+        }
+        hits
+    });
+    let (t_split_teddy, mut hits_split_teddy) = time(|| {
+        let mut hits = Vec::new();
+        for (fi, text) in files.iter().enumerate() {
+            ci_pass(fi, text, &mut hits);
+            for (base, ac) in &cs_groups {
+                let mut at = 0;
+                while let Some(m) = ac.find(Input::new(text).span(at..text.len())) {
+                    let p = base + m.pattern().as_u32();
+                    hits.push((fi as u32, m.start() as u32, cs_ids[p as usize]));
+                    for &q in &cs_prefixes[p as usize] {
+                        hits.push((fi as u32, m.start() as u32, cs_ids[q as usize]));
+                    }
+                    at = m.start() + 1;
+                }
+            }
+        }
+        hits
+    });
+    // What the engine keeps of the current pass: a keyword of case-insensitive rules anywhere,
+    // a keyword of case-sensitive rules only as a rule spells it.
+    let ci_set: std::collections::HashSet<u32> = ci_ids.iter().copied().collect();
+    let kept: Vec<Hit> = hits_cur
+        .iter()
+        .copied()
+        .filter(|&(fi, off, p)| {
+            ci_set.contains(&p)
+                || cs_spellings.iter().zip(&cs_ids).any(|(w, &id)| id == p && files[fi as usize][off as usize..].starts_with(w.as_bytes()))
+        })
+        .collect();
+    let mut kept = kept;
+    kept.sort_unstable();
+    kept.dedup();
+    for h in [&mut hits_split_std, &mut hits_split_teddy] {
+        h.sort_unstable();
+        h.dedup();
+    }
+
     for h in [&mut hits_cur, &mut hits_teddy, &mut hits_std, &mut hits_left, &mut hits_cnfa] {
         h.sort_unstable();
     }
@@ -224,6 +324,28 @@ fn main() {
     row("lowercase + case-sensitive Standard DFA, overlapping", t_std, Some(&hits_std));
     row("ASCII-case-insensitive LeftmostLongest DFA, find + resume at start+1", t_left, Some(&hits_left));
     row("ASCII-case-insensitive Standard contiguous NFA, overlapping", t_cnfa, Some(&hits_cnfa));
+    println!(
+        "| {} case-insensitive words + {} case-sensitive spellings: what the engine keeps of `current` | - | - | {} | - |",
+        ci_words.len(),
+        cs_spellings.len(),
+        kept.len()
+    );
+    let same_kept = |h: &Vec<Hit>| if *h == kept { "yes (as kept)" } else { "**NO**" };
+    println!(
+        "| split: case-insensitive DFA + case-sensitive Standard DFA, both overlapping | {:.1} | {:.0} | {} | {} |",
+        t_split_std * 1e3,
+        mib / t_split_std,
+        hits_split_std.len(),
+        same_kept(&hits_split_std)
+    );
+    println!(
+        "| split: case-insensitive DFA + case-sensitive LeftmostLongest/Teddy ({} group(s)), resume at start+1 | {:.1} | {:.0} | {} | {} |",
+        cs_groups.len(),
+        t_split_teddy * 1e3,
+        mib / t_split_teddy,
+        hits_split_teddy.len(),
+        same_kept(&hits_split_teddy)
+    );
     println!(
         "| regex crate, one `(?i-u)` alternation, leftmost-first find_iter | {:.1} | {:.0} | {n_re} (non-overlapping) | - |",
         t_re * 1e3,
