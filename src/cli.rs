@@ -48,6 +48,36 @@ pub enum Command {
         #[arg(value_name = "COMMAND")]
         command: Option<String>,
     },
+    /// Print the least-privilege policy of functions: the actions their code calls, on the
+    /// resources it touches, in the manifest's own syntax
+    Policy(PolicyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// Functions to print the policy of (as the manifest names them)
+    #[arg(value_name = "FUNCTION", required_unless_present = "all")]
+    pub functions: Vec<String>,
+
+    /// Every function of the scanned manifests
+    #[arg(long, conflicts_with = "functions")]
+    pub all: bool,
+
+    /// Where the app is: files and directories to read [default: .]
+    #[arg(long = "path", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Output: the manifest's syntax, commented (`text`), or JSON for scripts
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    pub format: PolicyFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PolicyFormat {
+    /// The manifest's own syntax, each statement commented with the call sites it serves
+    Text,
+    /// One JSON document: every function's policy, calls and unresolved calls
+    Json,
 }
 
 #[derive(Debug, Args)]

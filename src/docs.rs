@@ -276,6 +276,14 @@ pub fn rule_page(rule: &Rule) -> String {
             }
             let _ = writeln!(md, "- message: {}", m.message);
         }
+        MatcherSpec::LeastPrivilege(m) => {
+            md.push_str("\n## How it matches\n\n");
+            let _ = writeln!(
+                md,
+                "- least privilege from code (`{}`): each function's role against the AWS SDK calls of its code ([least-privilege.md](../least-privilege.md))",
+                m.check.as_str()
+            );
+        }
         MatcherSpec::Code(m) => {
             md.push_str("\n## How it matches\n\n");
             let _ = writeln!(md, "- languages: {}", m.languages.join(", "));

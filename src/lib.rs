@@ -16,6 +16,7 @@ pub mod frontend;
 pub mod git;
 pub mod iam;
 pub mod init;
+pub mod leastpriv;
 pub mod loader;
 pub mod model;
 pub mod progress;

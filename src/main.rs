@@ -56,6 +56,7 @@ fn main() -> ExitCode {
             print_bytes(&out)
         }
         Command::Man { command } => man(command.as_deref()),
+        Command::Policy(args) => policy(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -371,6 +372,45 @@ fn rules(args: RulesArgs) -> Result<u8> {
             Ok(0)
         }
     }
+}
+
+/// `slsguard policy`: scans with the least-privilege rules only and prints the policies.
+fn policy(args: slsguard::cli::PolicyArgs) -> Result<u8> {
+    let ids = ["iam-unused-permission", "iam-unscoped-resource", "iam-missing-permission"].map(String::from);
+    let rules = RuleSet::builtin()?.select(&ids, &[])?;
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths };
+    let opts = slsguard::ScanOptions { paths, ..slsguard::ScanOptions::default() };
+    let report = slsguard::scan(&opts, &rules)?;
+    let mut chosen: Vec<&slsguard::leastpriv::policy::FunctionPolicy> = Vec::new();
+    if args.all {
+        chosen.extend(&report.policies);
+    } else {
+        for name in &args.functions {
+            let found: Vec<_> = report.policies.iter().filter(|p| &p.function == name).collect();
+            if found.is_empty() {
+                let known: Vec<&str> = report.policies.iter().map(|p| p.function.as_str()).collect();
+                anyhow::bail!("no function `{name}` in the scanned manifests (functions: {})", known.join(", "));
+            }
+            chosen.extend(found);
+        }
+    }
+    let mut out = io::stdout().lock();
+    match args.format {
+        slsguard::cli::PolicyFormat::Text => {
+            for (i, p) in chosen.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                out.write_all(p.render().as_bytes())?;
+            }
+        }
+        slsguard::cli::PolicyFormat::Json => {
+            let owned: Vec<_> = chosen.into_iter().cloned().collect();
+            serde_json::to_writer_pretty(&mut out, &slsguard::leastpriv::policy::json(&owned))?;
+            writeln!(out)?;
+        }
+    }
+    Ok(0)
 }
 
 fn explain(args: ExplainArgs) -> Result<u8> {

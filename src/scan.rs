@@ -131,6 +131,8 @@ pub struct Scanner {
     model_rules: Vec<(Rule, Arc<CompiledModel>)>,
     /// Code rules; when there are none, source files are not parsed.
     code_rules: Vec<(Rule, Arc<CompiledCode>)>,
+    /// Least-privilege rules (role against code); source files are parsed for them too.
+    lp_rules: Vec<(Rule, crate::leastpriv::diff::Check)>,
     max_file_size: u64,
     /// Routes declared public on purpose (`GET /health`): auth rules leave them alone.
     public_routes: Vec<String>,
@@ -221,15 +223,29 @@ impl Scanner {
                 _ => None,
             })
             .collect();
+        let lp_rules = rules
+            .rules()
+            .iter()
+            .filter_map(|r| match &r.compiled {
+                Compiled::LeastPrivilege(c) => Some((r.clone(), *c)),
+                _ => None,
+            })
+            .collect();
         Self {
             secrets: Arc::new(SecretEngine::new(rules)),
             redaction: None,
             model_rules,
             code_rules,
+            lp_rules,
             max_file_size,
             public_routes: Vec::new(),
             aliases: loader::AliasPool::default(),
         }
+    }
+
+    /// Do the selected rules read function code (code rules, least-privilege rules)?
+    fn reads_code(&self) -> bool {
+        !self.code_rules.is_empty() || !self.lp_rules.is_empty()
     }
 
     /// Also redacts what the built-in secret rules find when `rules` leave some of them out.
@@ -317,8 +333,9 @@ impl Scanner {
                 code.base.aux.insert(path, text);
             }
         }
-        let (findings, functions) = self.model_findings(manifests, code);
+        let (findings, functions, policies) = self.model_findings(manifests, code);
         report.findings.extend(findings);
+        report.policies = policies;
         report.functions = functions;
         report.redactor = Redactor::new(secrets, Some(self.redaction_engine()));
         report.stats.files_skipped = report.notifications.iter().filter(|n| n.skipped).count() as u64;
@@ -329,13 +346,9 @@ impl Scanner {
 
     /// Builds the models (Terraform modules from their directories' files), runs the model
     /// rules on them, and gives each finding its redacted source line.
-    fn model_findings(
-        &self,
-        manifests: Vec<ManifestFile>,
-        mut code: CodeFiles,
-    ) -> (Vec<Finding>, Vec<crate::report::FunctionCode>) {
+    fn model_findings(&self, manifests: Vec<ManifestFile>, mut code: CodeFiles) -> ModelOutcome {
         if manifests.is_empty() && code.base.files.is_empty() {
-            return (Vec::new(), Vec::new());
+            return (Vec::new(), Vec::new(), Vec::new());
         }
         let mut texts: HashMap<String, ManifestText> = HashMap::new();
         let mut models = Vec::new();
@@ -359,14 +372,31 @@ impl Scanner {
         models.retain(|m| m.format != Format::PolicyDocument || !m.files.iter().any(|f| claimed.contains(f)));
         models.extend(chalice);
         // The code stage: functions linked to their code, then the code rules.
-        if !self.code_rules.is_empty() {
+        if self.reads_code() {
             crate::code::handlers::link(&mut models, &mut code.base);
             crate::code::evidence::fill(&mut models, &code.base);
         }
         let functions = function_codes(&models);
         let owners = crate::code::stage::owners(&models);
         let mut code_findings = crate::code::stage::structural_findings(&self.code_rules, &code.base, &models, &owners);
+        let mut lp_findings = Vec::new();
         code_findings.extend(crate::code::stage::taint_findings(&self.code_rules, &code.base, &models, &owners));
+        let mut policies = Vec::new();
+        if !self.lp_rules.is_empty() {
+            let needs = crate::leastpriv::needs(&models, &code.base);
+            policies = crate::leastpriv::policy::policies(&models, &needs);
+            for (rule, check) in &self.lp_rules {
+                for (m, n) in models.iter().zip(&needs) {
+                    let found = crate::leastpriv::diff::findings(rule, *check, m, n);
+                    // Missing permissions point at the call in the code; the others at the manifest.
+                    if *check == crate::leastpriv::diff::Check::Missing {
+                        code_findings.extend(found);
+                    } else {
+                        lp_findings.extend(found);
+                    }
+                }
+            }
+        }
         let mut findings: Vec<Finding> = models
             .par_iter()
             .flat_map_iter(|model| {
@@ -374,6 +404,7 @@ impl Scanner {
                 self.model_rules.iter().flat_map(move |(rule, m)| m.evaluate(rule, &ctx)).collect::<Vec<_>>()
             })
             .collect();
+        findings.extend(lp_findings);
         let mut indexes: HashMap<String, (LineIndex, FileSecrets)> = HashMap::new();
         for f in &mut findings {
             if let Some(ManifestText { text, secrets, index }) = texts.get(&f.location.path) {
@@ -398,13 +429,13 @@ impl Scanner {
             }
         }
         findings.extend(code_findings);
-        (findings, functions)
+        (findings, functions, policies)
     }
 
     /// Parses a YAML/JSON/HCL file that may be a manifest. Parse errors are reported only for
     /// files that look like manifests.
     fn load_manifest(&self, path: &str, text: &[u8], out: &mut FileOutcome) -> Option<ManifestContent> {
-        if self.model_rules.is_empty() && self.code_rules.is_empty() {
+        if self.model_rules.is_empty() && !self.reads_code() {
             return None;
         }
         let name = path.rsplit('/').next().unwrap_or(path);
@@ -603,7 +634,7 @@ impl Scanner {
             out.manifest =
                 Some(ManifestFile { path: display.to_string(), text: Arc::new(bytes.to_vec()), hits: ranges, content });
         }
-        if self.code_rules.is_empty() {
+        if !self.reads_code() {
             // A Chalice app declares its functions and routes in code: the model rules need it.
             if !self.model_rules.is_empty() && chalice_file(display) {
                 self.parse_code(display, bytes, &hits, out);
@@ -971,6 +1002,10 @@ fn chalice_file(display: &str) -> bool {
     let name = display.rsplit('/').next().unwrap_or(display);
     name == "app.py" || (display.contains(".chalice/") && name.ends_with(".json"))
 }
+
+/// What the model stage gives the report: findings, functions with their code (the JSON report
+/// says which could not be analysed, and why), and least-privilege policies.
+type ModelOutcome = (Vec<Finding>, Vec<crate::report::FunctionCode>, Vec<crate::leastpriv::policy::FunctionPolicy>);
 
 /// A parsed source file, with its text and secrets for snippets.
 struct CodeFile {

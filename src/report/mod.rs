@@ -211,6 +211,9 @@ pub struct Report {
     /// The functions of the scanned manifests and the code each is linked to (when the code
     /// stage ran), sorted by manifest and name.
     pub functions: Vec<FunctionCode>,
+    /// Each function's least-privilege policy (when the least-privilege rules ran), sorted by
+    /// manifest and function: `slsguard policy` prints them.
+    pub policies: Vec<crate::leastpriv::policy::FunctionPolicy>,
     /// Redacts the strings outputs show (knows the secrets the scan found).
     pub redactor: Redactor,
     /// Keys the fingerprints outputs show.

@@ -41,6 +41,7 @@ pub enum Compiled {
     Secret(Arc<CompiledSecret>),
     Model(Arc<model_matcher::CompiledModel>),
     Code(Arc<crate::code::matcher::CompiledCode>),
+    LeastPrivilege(crate::leastpriv::diff::Check),
 }
 
 #[derive(Debug, Clone)]
@@ -361,6 +362,12 @@ fn check_rule(origin: &str, spec: RuleSpec, builtin: bool, built: bool, doc: Opt
                 crate::code::matcher::CompiledCode::compile(c)
                     .map_err(|(field, msg)| invalid(node.and_then(|n| n.get(field)).or(node), msg))?,
             ))
+        }
+        MatcherSpec::LeastPrivilege(l) => {
+            if !spec.id.starts_with("iam-") {
+                return Err(invalid(at("matcher"), "least-privilege matchers are for `iam-` rules".into()));
+            }
+            Compiled::LeastPrivilege(l.check)
         }
     };
     Ok(Rule { spec: Arc::new(spec), origin: origin.to_string(), builtin, compiled })

@@ -61,6 +61,16 @@ pub enum MatcherSpec {
     Secret(Box<SecretSpec>),
     Model(super::model_matcher::ModelSpec),
     Code(super::code_matcher::CodeSpec),
+    /// The difference between a function's role and its code's AWS calls (computed in
+    /// `leastpriv::diff`): `unused`, `unscoped` or `missing`.
+    #[serde(rename = "least_privilege")]
+    LeastPrivilege(LeastPrivilegeSpec),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeastPrivilegeSpec {
+    pub check: crate::leastpriv::diff::Check,
 }
 
 /// A secret pattern: keywords gate the regex, which must capture the secret.

@@ -390,7 +390,7 @@ impl SecretEngine {
             .iter()
             .filter_map(|r| match &r.compiled {
                 Compiled::Secret(c) => Some((r.clone(), c.clone())),
-                Compiled::Model(_) | Compiled::Code(_) => None,
+                Compiled::Model(_) | Compiled::Code(_) | Compiled::LeastPrivilege(_) => None,
             })
             .collect();
         let mut index: HashMap<String, usize> = HashMap::new();

@@ -1,0 +1,399 @@
+//! The difference between what a function's role grants and what its code calls: actions
+//! granted that no call needs (`iam-unused-permission`), grants on every resource where the
+//! code touches named ones (`iam-unscoped-resource`), and calls no statement grants
+//! (`iam-missing-permission`).
+//!
+//! Only functions whose code was found and whose role is defined in the manifest are judged.
+//! A service is not judged for unused grants when a call may be one of its own that could not be
+//! resolved; grants Lambda itself uses are never unused.
+
+use super::Needs;
+use super::calls::Call;
+use super::resources::{self, Resource};
+use crate::finding::{self, Finding, Location, Related, Severity};
+use crate::iam::actions::{Action, catalog};
+use crate::iam::analysis::{self, EVENT_SOURCE_POLLING, covers_every, is_wildcard_resource};
+use crate::model::{Effect, Function, Model, Origin, PolicyKind, RoleKind, Statement, Val};
+use crate::rules::Rule;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Which difference a rule reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Check {
+    Unused,
+    Unscoped,
+    Missing,
+}
+
+impl Check {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::Unused => "unused",
+            Check::Unscoped => "unscoped",
+            Check::Missing => "missing",
+        }
+    }
+}
+
+/// Grants Lambda uses itself, not the code: logging, X-Ray, the network interfaces of VPC
+/// functions, polling event sources (SQS, Kinesis, DynamoDB streams), failure destinations and
+/// dead-letter queues, decrypting environment variables.
+pub fn lambda_needs(action: &str) -> bool {
+    const OWN: &[&str] = &[
+        "kinesis:GetRecords",
+        "kinesis:GetShardIterator",
+        "kinesis:DescribeStream",
+        "kinesis:DescribeStreamSummary",
+        "kinesis:DescribeStreamConsumer",
+        "kinesis:ListShards",
+        "kinesis:ListStreams",
+        "kinesis:SubscribeToShard",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:DescribeStream",
+        "dynamodb:ListStreams",
+        "kafka:DescribeCluster",
+        "kafka:GetBootstrapBrokers",
+        "sqs:SendMessage",
+        "sns:Publish",
+        "events:PutEvents",
+        "lambda:InvokeFunction",
+        "kms:Decrypt",
+    ];
+    analysis::is_baseline(action) || EVENT_SOURCE_POLLING.iter().chain(OWN).any(|a| a.eq_ignore_ascii_case(action))
+}
+
+/// Actions an SDK helper may use besides the one it needs (a multipart upload's clean-up):
+/// never reported as unused, never required.
+fn optional(action: &str) -> bool {
+    ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"].iter().any(|a| a.eq_ignore_ascii_case(action))
+}
+
+/// The findings of one check on one model.
+pub fn findings(rule: &Rule, check: Check, model: &Model, needs: &[Needs]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (fi, f) in model.functions.iter().enumerate() {
+        let Some(Needs::Known { calls, unresolved }) = needs.get(fi) else { continue };
+        let Some(role) = f.role.and_then(|r| model.roles.get(r).map(|x| (r, x))) else { continue };
+        if role.1.kind == RoleKind::External {
+            continue;
+        }
+        let stmts: Vec<&Statement> =
+            model.statements.iter().filter(|s| s.kind == PolicyKind::Identity && s.roles.contains(&role.0)).collect();
+        // Services whose grants cannot be judged: an unresolved call may be theirs.
+        let mut blocked: BTreeSet<&str> = BTreeSet::new();
+        let mut all_blocked = false;
+        for u in unresolved {
+            if u.services.is_empty() {
+                all_blocked = true;
+            }
+            for s in &u.services {
+                if let Some(svc) = super::sdkmap::service(s) {
+                    blocked.insert(svc.prefix);
+                }
+            }
+        }
+        let ctx = Fn { model, f, fi, rule, calls, stmts: &stmts };
+        match check {
+            Check::Unused if !all_blocked => out.extend(ctx.unused(&blocked)),
+            Check::Unused => {}
+            Check::Unscoped => out.extend(ctx.unscoped()),
+            Check::Missing if role_fully_known(model, role.0, &stmts) => out.extend(ctx.missing()),
+            Check::Missing => {}
+        }
+    }
+    out
+}
+
+/// Are all of the role's permissions known (no unresolved action, no policy attached from
+/// elsewhere)?
+fn role_fully_known(model: &Model, role: usize, stmts: &[&Statement]) -> bool {
+    stmts.iter().all(|s| s.actions.iter().chain(&s.not_actions).all(|a| a.known().is_some()))
+        && model.managed_policies.iter().filter(|m| m.roles.contains(&role)).all(|m| m.aws_name.is_some())
+}
+
+/// One statement's grants on every resource: where, the actions, the resources the code needs,
+/// the calls.
+type Unscoped<'c> = (crate::model::Loc, Vec<String>, BTreeSet<Resource>, Vec<&'c Call>);
+
+struct Fn<'a> {
+    model: &'a Model,
+    f: &'a Function,
+    fi: usize,
+    rule: &'a Rule,
+    calls: &'a [Call],
+    stmts: &'a [&'a Statement],
+}
+
+impl Fn<'_> {
+    fn called(&self) -> BTreeMap<String, Vec<&Call>> {
+        let mut out: BTreeMap<String, Vec<&Call>> = BTreeMap::new();
+        for c in self.calls {
+            for g in &c.grants {
+                let key = catalog().lookup(&g.action).map_or_else(|| g.action.clone(), |a| a.full());
+                out.entry(key).or_default().push(c);
+            }
+        }
+        out
+    }
+
+    fn function_related(&self) -> Related {
+        Related {
+            location: Location { path: self.model.path(self.f.loc.file).to_string(), span: self.f.loc.span },
+            message: format!("function `{}`", self.f.name),
+        }
+    }
+
+    fn finding(
+        &self,
+        severity: Severity,
+        loc: crate::model::Loc,
+        message: String,
+        identity: &str,
+        related: Vec<Related>,
+    ) -> Finding {
+        let path = self.model.path(loc.file).to_string();
+        Finding {
+            rule_id: self.rule.spec.id.clone(),
+            severity,
+            message,
+            fingerprint: finding::fingerprint(&self.rule.spec.id, &path, identity),
+            location: Location { path, span: loc.span },
+            related,
+            snippet: String::new(),
+            flow: Vec::new(),
+        }
+    }
+
+    fn unused(&self, blocked: &BTreeSet<&str>) -> Vec<Finding> {
+        let called = self.called();
+        // Per service: every action granted, with the first statement and pattern granting it.
+        let mut granted: BTreeMap<&str, BTreeMap<String, (usize, String, Action)>> = BTreeMap::new();
+        for (si, s) in self.stmts.iter().enumerate() {
+            if s.effect != Some(Effect::Allow) || s.not_action_loc.is_some() {
+                continue;
+            }
+            for v in &s.actions {
+                let Some(pattern) = v.known() else { continue };
+                for a in catalog().expand(pattern) {
+                    granted.entry(a.service).or_default().entry(a.full()).or_insert((si, pattern.to_string(), a));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (service, actions) in granted {
+            if blocked.contains(service) {
+                continue;
+            }
+            let unused: Vec<(&String, &(usize, String, Action))> = actions
+                .iter()
+                .filter(|(name, _)| !called.contains_key(*name) && !lambda_needs(name) && !optional(name))
+                .collect();
+            if unused.is_empty() {
+                continue;
+            }
+            let Some(si) = unused.iter().map(|(_, v)| v.0).min() else { continue };
+            let s = self.stmts[si];
+            let first_unused = unused.iter().find(|(_, v)| v.0 == si).map(|(n, _)| n.as_str()).unwrap_or("");
+            let loc = analysis::grants(s, first_unused).unwrap_or(s.loc);
+            let mutating = unused.iter().any(|(_, v)| v.2.level.is_mutating());
+            let severity = if mutating { self.rule.spec.severity } else { self.rule.spec.severity.lower() };
+            // How the grants come: per policy, the patterns written (a SAM template by name).
+            let mut sources: Vec<(String, Vec<String>)> = Vec::new();
+            for (i, p, _) in actions.values() {
+                let s = self.stmts[*i];
+                let key = match &s.origin {
+                    Origin::SamTemplate { name } => format!("SAM policy template {name}"),
+                    _ => via(s),
+                };
+                match sources.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, ps)) => {
+                        if !ps.contains(p) {
+                            ps.push(p.clone());
+                        }
+                    }
+                    None => sources.push((key, vec![p.clone()])),
+                }
+            }
+            let how: Vec<String> = sources
+                .iter()
+                .map(|(key, ps)| {
+                    if key.starts_with("SAM policy template") {
+                        return key.clone();
+                    }
+                    let mut shown: Vec<String> = ps.iter().take(3).map(|p| format!("`{p}`")).collect();
+                    if ps.len() > 3 {
+                        shown.push("…".into());
+                    }
+                    format!("{}{key}", shown.join(", "))
+                })
+                .collect();
+            let calls_here: Vec<(&String, &Vec<&Call>)> =
+                called.iter().filter(|(a, _)| a.split(':').next() == Some(service)).collect();
+            let code = if calls_here.is_empty() {
+                format!("its code calls no {service} action")
+            } else {
+                let names: Vec<&str> = calls_here.iter().map(|(a, _)| a.as_str()).collect();
+                let mut sites: Vec<String> = calls_here.iter().flat_map(|(_, cs)| cs.iter().map(|c| site(c))).collect();
+                sites.sort();
+                sites.dedup();
+                format!("its code calls {} ({})", names.join(", "), sites.join(", "))
+            };
+            let unused_text = if unused.len() <= 6 {
+                unused.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+            } else {
+                let shown: Vec<&str> =
+                    unused.iter().filter(|(_, v)| v.2.level.is_mutating()).take(4).map(|(n, _)| n.as_str()).collect();
+                if shown.is_empty() {
+                    format!("{} actions", unused.len())
+                } else {
+                    format!("{} actions, among them {}", unused.len(), shown.join(", "))
+                }
+            };
+            let message = format!(
+                "function `{}` is granted {} {service} action{} ({}); {code}: unused {unused_text}",
+                self.f.name,
+                actions.len(),
+                if actions.len() == 1 { "" } else { "s" },
+                how.join("; "),
+            );
+            let mut related = vec![self.function_related()];
+            for (_, cs) in &calls_here {
+                for c in cs.iter() {
+                    related.push(call_related(c));
+                }
+            }
+            related.sort();
+            related.dedup();
+            out.push(self.finding(severity, loc, message, &format!("{}|{service}", self.f.name), related));
+        }
+        out
+    }
+
+    fn unscoped(&self) -> Vec<Finding> {
+        let env = &self.f.environment;
+        // Per action: the resources the code touches (all known), and where.
+        let mut needed: BTreeMap<String, (BTreeSet<Resource>, Vec<&Call>)> = BTreeMap::new();
+        let mut unknown: BTreeSet<String> = BTreeSet::new();
+        for c in self.calls {
+            for g in &c.grants {
+                let r = resources::resolve(c, g, env);
+                match r {
+                    Resource::Arn(_) => {
+                        let e = needed.entry(g.action.clone()).or_default();
+                        e.0.insert(r);
+                        e.1.push(c);
+                    }
+                    _ => {
+                        unknown.insert(g.action.clone());
+                    }
+                }
+            }
+        }
+        // Per statement: the actions it grants on every resource that the code uses on named ones.
+        let mut per_stmt: BTreeMap<usize, Unscoped> = BTreeMap::new();
+        for (action, (res, cs)) in &needed {
+            if unknown.contains(action) {
+                continue;
+            }
+            let Some(cat) = catalog().lookup(action) else { continue };
+            for (si, s) in self.stmts.iter().enumerate() {
+                if s.effect != Some(Effect::Allow) || analysis::grants(s, action).is_none() {
+                    continue;
+                }
+                let Some(wide) = s.resources.iter().find(|r| is_wildcard_resource(r) || covers_every(r, &cat)) else {
+                    continue;
+                };
+                let e = per_stmt.entry(si).or_insert_with(|| (wide.loc(), Vec::new(), BTreeSet::new(), Vec::new()));
+                e.1.push(action.clone());
+                e.2.extend(res.iter().cloned());
+                e.3.extend(cs.iter().copied());
+            }
+        }
+        let mut out = Vec::new();
+        for (si, (loc, actions, res, cs)) in per_stmt {
+            let s = self.stmts[si];
+            let wide: Vec<&str> = s.resources.iter().map(Val::display).collect();
+            let res: Vec<String> = res.iter().map(|r| format!("`{}`", r.text())).collect();
+            let message = format!(
+                "function `{}` uses {} only on {}, and{} grants {} on `{}`",
+                self.f.name,
+                actions.join(", "),
+                res.join(", "),
+                via(s),
+                if actions.len() == 1 { "it" } else { "them" },
+                wide.join("`, `"),
+            );
+            let mut related = vec![self.function_related()];
+            related.extend(cs.iter().map(|c| call_related(c)));
+            related.sort();
+            related.dedup();
+            out.push(self.finding(
+                self.rule.spec.severity,
+                loc,
+                message,
+                &format!("{}|{}", self.f.name, actions.join(",")),
+                related,
+            ));
+        }
+        out
+    }
+
+    fn missing(&self) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for c in self.calls {
+            for g in &c.grants {
+                if optional(&g.action) {
+                    continue;
+                }
+                let granted = self.stmts.iter().any(|s| analysis::grants(s, &g.action).is_some());
+                if granted {
+                    continue;
+                }
+                let message = format!(
+                    "function `{}` calls {} {} (needs `{}`), which its role does not grant: the call fails at run time",
+                    self.f.name, c.service, c.operation, g.action
+                );
+                let loc = Location { path: c.file.clone(), span: c.pos.span() };
+                out.push(Finding {
+                    rule_id: self.rule.spec.id.clone(),
+                    severity: self.rule.spec.severity,
+                    message,
+                    fingerprint: finding::fingerprint(
+                        &self.rule.spec.id,
+                        &c.file,
+                        &format!("{}|{}|{}", self.f.name, g.action, self.fi),
+                    ),
+                    location: loc,
+                    related: vec![self.function_related()],
+                    snippet: String::new(),
+                    flow: Vec::new(),
+                });
+            }
+        }
+        out.sort_by(|a, b| (&a.location, &a.message).cmp(&(&b.location, &b.message)));
+        out.dedup_by(|a, b| a.location == b.location && a.message == b.message);
+        out
+    }
+}
+
+/// ` via AWS managed policy X` / ` via SAM policy template X`, or nothing for inline statements.
+fn via(s: &Statement) -> String {
+    match &s.origin {
+        Origin::Inline => String::new(),
+        Origin::AwsManaged { name } => format!(" via AWS managed policy {name}"),
+        Origin::SamTemplate { name } => format!(" via SAM policy template {name}"),
+    }
+}
+
+fn site(c: &Call) -> String {
+    format!("{}:{}", c.file, c.pos.line)
+}
+
+fn call_related(c: &Call) -> Related {
+    Related {
+        location: Location { path: c.file.clone(), span: c.pos.span() },
+        message: format!("calls {} {}", c.service, c.operation),
+    }
+}

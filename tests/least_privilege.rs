@@ -1,0 +1,79 @@
+//! Least privilege from code, as data: each app of testdata/least-privilege/ with an over-broad
+//! role prints exactly the policy in its `expected-policy.txt` (the actions and resources a
+//! careful human would write), every call in it resolves, and the diff rules report it; each
+//! `-minimal` twin, whose role is already that policy, gets no diff finding.
+//! `UPDATE_EXPECTED=1` rewrites the expected files; the diff is then the thing to review.
+
+use slsguard::{RuleSet, ScanOptions};
+use std::path::{Path, PathBuf};
+
+const RULES: [&str; 3] = ["iam-unused-permission", "iam-unscoped-resource", "iam-missing-permission"];
+
+fn apps() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/least-privilege");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root)
+        .expect("testdata/least-privilege")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    out.sort();
+    out
+}
+
+fn scan(app: &Path) -> slsguard::report::Report {
+    let rules = RuleSet::builtin().expect("rules load").select(&RULES.map(String::from), &[]).expect("rules exist");
+    let opts = ScanOptions { paths: vec![app.to_path_buf()], ..ScanOptions::default() };
+    slsguard::scan(&opts, &rules).expect("scan runs")
+}
+
+/// The printed policies with the app's own directory left out of paths.
+fn printed(app: &Path, report: &slsguard::report::Report) -> String {
+    let prefix = format!("{}/", slsguard::discover::display_path(app, std::env::current_dir().ok().as_deref()));
+    let text: Vec<String> = report.policies.iter().map(|p| p.render()).collect();
+    text.join("\n").replace(&prefix, "")
+}
+
+#[test]
+fn broad_roles_print_the_policy_a_careful_human_writes() {
+    let update = std::env::var_os("UPDATE_EXPECTED").is_some();
+    let mut failures = Vec::new();
+    for app in apps().iter().filter(|a| !a.to_string_lossy().ends_with("-minimal")) {
+        let name = app.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let report = scan(app);
+        let got = printed(app, &report);
+        let file = app.join("expected-policy.txt");
+        if update {
+            std::fs::write(&file, &got).expect("write expected-policy.txt");
+        } else {
+            let want = std::fs::read_to_string(&file).unwrap_or_default();
+            if want != got {
+                failures.push(format!("{name}: printed policy differs from expected-policy.txt:\n{got}"));
+            }
+        }
+        for p in &report.policies {
+            if p.policy.is_err() || !p.unresolved.is_empty() {
+                failures
+                    .push(format!("{name}: `{}` not fully resolved: {:?} {:?}", p.function, p.policy, p.unresolved));
+            }
+            if p.calls.is_empty() {
+                failures.push(format!("{name}: `{}` has no call", p.function));
+            }
+        }
+        if !report.findings.iter().any(|f| f.rule_id == "iam-unused-permission") {
+            failures.push(format!("{name}: no iam-unused-permission finding on an over-broad role"));
+        }
+    }
+    assert!(failures.is_empty(), "(UPDATE_EXPECTED=1 rewrites the files)\n{}", failures.join("\n"));
+}
+
+#[test]
+fn minimal_twins_have_no_diff_finding() {
+    for app in apps().iter().filter(|a| a.to_string_lossy().ends_with("-minimal")) {
+        let report = scan(app);
+        let found: Vec<String> =
+            report.findings.iter().map(|f| format!("{} {}: {}", f.rule_id, f.location.path, f.message)).collect();
+        assert!(found.is_empty(), "{}: {found:#?}", app.display());
+        assert!(report.policies.iter().all(|p| p.unresolved.is_empty() && !p.calls.is_empty()), "{}", app.display());
+    }
+}
