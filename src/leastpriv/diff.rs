@@ -113,6 +113,9 @@ fn role_fully_known(model: &Model, role: usize, stmts: &[&Statement]) -> bool {
         && model.managed_policies.iter().filter(|m| m.roles.contains(&role)).all(|m| m.aws_name.is_some())
 }
 
+/// A service the code never calls: its prefix, how many of its actions are granted, the unused.
+type Idle<'s> = (&'s str, usize, Vec<Action>);
+
 /// One statement's grants on every resource: where, the actions, the resources the code needs,
 /// the calls.
 type Unscoped<'c> = (crate::model::Loc, Vec<String>, BTreeSet<Resource>, Vec<&'c Call>);
@@ -182,6 +185,9 @@ impl Fn<'_> {
             }
         }
         let mut out = Vec::new();
+        // Services the code never calls, by the statement granting them first: one finding for
+        // each such statement (`Action: "*"` is not 400 findings).
+        let mut idle: BTreeMap<usize, Vec<Idle>> = BTreeMap::new();
         for (service, actions) in granted {
             if blocked.contains(service) {
                 continue;
@@ -191,6 +197,17 @@ impl Fn<'_> {
                 .filter(|(name, _)| !called.contains_key(*name) && !lambda_needs(name) && !optional(name))
                 .collect();
             if unused.is_empty() {
+                continue;
+            }
+            let calls_service = called.keys().any(|a| a.split(':').next() == Some(service));
+            if !calls_service {
+                if let Some(si) = unused.iter().map(|(_, v)| v.0).min() {
+                    idle.entry(si).or_default().push((
+                        service,
+                        actions.len(),
+                        unused.iter().map(|(_, v)| v.2).collect(),
+                    ));
+                }
                 continue;
             }
             let Some(si) = unused.iter().map(|(_, v)| v.0).min() else { continue };
@@ -267,6 +284,51 @@ impl Fn<'_> {
             related.sort();
             related.dedup();
             out.push(self.finding(severity, loc, message, &format!("{}|{service}", self.f.name), related));
+        }
+        for (si, group) in idle {
+            let s = self.stmts[si];
+            let unused: Vec<&Action> = group.iter().flat_map(|(_, _, u)| u).collect();
+            let loc = unused.first().and_then(|a| analysis::grants(s, &a.full())).unwrap_or(s.loc);
+            let granted: usize = group.iter().map(|(_, n, _)| n).sum();
+            let mutating = unused.iter().any(|a| a.level.is_mutating());
+            let severity = if mutating { self.rule.spec.severity } else { self.rule.spec.severity.lower() };
+            let mut names: Vec<&str> = group.iter().map(|(svc, _, _)| *svc).collect();
+            names.sort_by_key(|n| std::cmp::Reverse(group.iter().find(|g| g.0 == *n).map_or(0, |g| g.1)));
+            let shown = names.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+            let more = if names.len() > 5 { format!(", and {} more", names.len() - 5) } else { String::new() };
+            // The patterns that grant these services.
+            let patterns: Vec<String> = s
+                .actions
+                .iter()
+                .filter_map(Val::known)
+                .filter(|p| {
+                    let prefix = p.split(':').next().unwrap_or(p);
+                    group.iter().any(|(svc, _, _)| crate::iam::glob_match_ci(prefix, svc))
+                })
+                .take(3)
+                .map(|p| format!("`{p}`"))
+                .collect();
+            let how = format!("{}{}", patterns.join(", "), via(s));
+            let message = match group.as_slice() {
+                [(service, n, _)] => format!(
+                    "function `{}` is granted {n} {service} action{} ({how}); its code calls no {service} action: unused {}",
+                    self.f.name,
+                    if *n == 1 { "" } else { "s" },
+                    unused_text(&unused),
+                ),
+                _ => format!(
+                    "function `{}` is granted {granted} actions of {} services its code never calls ({how}): {shown}{more}",
+                    self.f.name,
+                    group.len(),
+                ),
+            };
+            out.push(self.finding(
+                severity,
+                loc,
+                message,
+                &format!("{}|{si}|idle", self.f.name),
+                vec![self.function_related()],
+            ));
         }
         out
     }
@@ -375,6 +437,19 @@ impl Fn<'_> {
         out.sort_by(|a, b| (&a.location, &a.message).cmp(&(&b.location, &b.message)));
         out.dedup_by(|a, b| a.location == b.location && a.message == b.message);
         out
+    }
+}
+
+/// The unused actions, all of them when few, else how many with the first writes.
+fn unused_text(unused: &[&Action]) -> String {
+    if unused.len() <= 6 {
+        return unused.iter().map(|a| a.full()).collect::<Vec<_>>().join(", ");
+    }
+    let shown: Vec<String> = unused.iter().filter(|a| a.level.is_mutating()).take(4).map(|a| a.full()).collect();
+    if shown.is_empty() {
+        format!("{} actions", unused.len())
+    } else {
+        format!("{} actions, among them {}", unused.len(), shown.join(", "))
     }
 }
 
