@@ -86,7 +86,11 @@ fn app(repo: &Repo) {
         "serverless.yml",
         &std::fs::read_to_string(root().join("testdata/gate/least-privilege/serverless.yml")).expect("fixture"),
     );
-    repo.write("src/orders.js", "exports.create = async () => ({ statusCode: 201 });\n");
+    // The fixture's own code: its role is exactly what the code calls.
+    repo.write(
+        "src/orders.js",
+        &std::fs::read_to_string(root().join("testdata/gate/least-privilege/src/orders.js")).expect("fixture"),
+    );
 }
 
 #[test]
