@@ -907,3 +907,22 @@ fn a_file_full_of_secrets_reports_a_bounded_number_and_says_so() {
     assert!(!leak.is_match(&run.stdout), "a key leaked");
     assert!(run.stdout.contains("AKIA…"));
 }
+
+#[test]
+fn source_code_that_does_not_parse_is_a_warning_and_does_not_fail_the_gate() {
+    // JSX in a .js file, a template, Python 2: common in real repos. The manifests were read, so
+    // the gate has no gap; a broken manifest beside them still fails it.
+    let repo = Repo::new();
+    repo.write("src/bad.js", "const x = await foo(;\nfunction (\n");
+    repo.write("tools/old.py", "print \"hello\"\ndef f(:\n    pass\n");
+    let run = repo.slsguard(&["scan", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let doc = json(&run);
+    let errors = doc["errors"].as_array().expect("errors");
+    assert!(!errors.is_empty(), "{doc:#}");
+    for e in errors {
+        assert_eq!((e["reason"].as_str(), e["level"].as_str()), (Some("code-parse-error"), Some("warning")), "{e:#}");
+    }
+    repo.write("serverless.yml", "service: s\nprovider: [\n");
+    assert_eq!(repo.slsguard(&["scan"]).code, 2);
+}
