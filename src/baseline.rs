@@ -125,8 +125,11 @@ impl Baseline {
     }
 
     pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
-        std::fs::write(path, self.to_json())
-            .map_err(|e| BaselineError::Io { path: path.display().to_string(), message: e.to_string() })
+        let io = |e: std::io::Error| BaselineError::Io { path: path.display().to_string(), message: e.to_string() };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        std::fs::write(path, self.to_json()).map_err(io)
     }
 
     /// Hides the report's findings that are in the baseline, and reports the entries that

@@ -120,7 +120,7 @@ pub struct ScanArgs {
     pub format: Vec<Format>,
 
     /// Write the report of the preceding --format to FILE instead of standard output
-    /// (repeatable)
+    /// (repeatable; missing directories are created)
     #[arg(long, short = 'o', value_name = "FILE", action = ArgAction::Append)]
     pub output: Vec<PathBuf>,
 

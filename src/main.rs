@@ -308,7 +308,13 @@ fn write_report(report: &report::Report, rules: &RuleSet, target: &ReportTarget,
         Format::Jsonl => report::jsonl::write(report, rules, &mut buf)?,
     }
     match &target.output {
-        Some(path) => std::fs::write(path, &buf).with_context(|| format!("could not write {}", path.display()))?,
+        Some(path) => {
+            // CI steps name a report under a directory the checkout does not have (`out/x.sarif`).
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
+            }
+            std::fs::write(path, &buf).with_context(|| format!("could not write {}", path.display()))?
+        }
         None => {
             let mut out = io::stdout().lock();
             match out.write_all(&buf).and_then(|()| out.flush()) {

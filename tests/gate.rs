@@ -926,3 +926,23 @@ fn source_code_that_does_not_parse_is_a_warning_and_does_not_fail_the_gate() {
     repo.write("serverless.yml", "service: s\nprovider: [\n");
     assert_eq!(repo.slsguard(&["scan"]).code, 2);
 }
+
+#[test]
+fn reports_and_baselines_are_written_into_directories_that_do_not_exist_yet() {
+    // A CI step names `out/slsguard.sarif` in a fresh checkout.
+    let repo = Repo::new();
+    repo.write("serverless.yml", &manifest(KEY_A));
+    let run = repo.slsguard(&[
+        "scan",
+        "--format",
+        "sarif",
+        "-o",
+        "out/reports/slsguard.sarif",
+        "--write-baseline",
+        "out/baseline/slsguard.json",
+    ]);
+    assert_ne!(run.code, 2, "{}", run.stderr);
+    let sarif = std::fs::read_to_string(repo.path().join("out/reports/slsguard.sarif")).expect("report written");
+    assert!(sarif.contains("secret-aws-access-key-id"), "{sarif}");
+    assert!(repo.path().join("out/baseline/slsguard.json").is_file());
+}

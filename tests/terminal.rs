@@ -114,12 +114,13 @@ fn standard_input_is_scanned_as_the_file_it_is_named() {
 #[test]
 fn an_unwritable_output_never_exits_0() {
     let r = run(
-        &["scan", "--format", "sarif", "--output", "/nonexistent-dir/out.sarif", "testdata/gate/least-privilege"],
+        // A missing directory is created; one that is a file cannot be, even as root.
+        &["scan", "--format", "sarif", "--output", "README.md/out.sarif", "testdata/gate/least-privilege"],
         &[],
         None,
     );
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("could not write /nonexistent-dir/out.sarif"), "{}", r.stderr);
+    assert!(r.stderr.contains("could not create README.md"), "{}", r.stderr);
 }
 
 /// `/proc/self/mem` is a regular file that cannot be read from its start (EIO), even as root.
