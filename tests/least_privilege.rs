@@ -77,3 +77,61 @@ fn minimal_twins_have_no_diff_finding() {
         assert!(report.policies.iter().all(|p| p.unresolved.is_empty() && !p.calls.is_empty()), "{}", app.display());
     }
 }
+
+/// SAM lists AWS managed policies among a function's `Policies`; the translated role holds them
+/// apart in `ManagedPolicyArns`, after its inline policies. The unused grants must be grouped the
+/// same way for both (they were grouped by the first statement in manifest order).
+#[test]
+fn sam_and_its_translation_report_the_same_unused_grants() {
+    let sam = r#"Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(e, c):\n    return 1\n"
+      Policies:
+        - Statement: {Effect: Allow, Action: '*', Resource: '*'}
+        - AmazonS3FullAccess
+        - AmazonAPIGatewayPushToCloudWatchLogs
+"#;
+    let cfn = r#"Resources:
+  FnRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: sts:AssumeRole}]
+      ManagedPolicyArns:
+        - arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole
+        - arn:aws:iam::aws:policy/AmazonS3FullAccess
+        - arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs
+      Policies:
+        - PolicyName: FnRolePolicy0
+          PolicyDocument:
+            Statement: {Effect: Allow, Action: '*', Resource: '*'}
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: !GetAtt FnRole.Arn
+      Code:
+        ZipFile: "def handler(e, c):\n    return 1\n"
+"#;
+    let unused = |name: &str, text: &str| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(name), text).expect("write template");
+        let mut got: Vec<String> = scan(dir.path())
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == "iam-unused-permission")
+            .map(|f| f.message.split(" (").next().unwrap_or_default().to_string())
+            .collect();
+        got.sort();
+        got
+    };
+    let (a, b) = (unused("template.yaml", sam), unused("template.yaml", cfn));
+    assert_eq!(a.len(), 3, "{a:#?}");
+    assert_eq!(a, b);
+}

@@ -141,6 +141,17 @@ impl Fn<'_> {
         out
     }
 
+    /// Which of several statements granting one action a finding names, smallest first: the most
+    /// specific pattern (`s3:GetObject` before `s3:*` before `*`), then statements written in the
+    /// manifest before AWS managed policies, then manifest order. Not manifest order alone: SAM
+    /// lists managed policies among its `Policies` where the translated role holds them apart in
+    /// `ManagedPolicyArns`, and both must give the same findings.
+    fn rank(&self, si: usize, pattern: &str) -> (std::cmp::Reverse<usize>, bool, usize) {
+        let specific = pattern.chars().filter(|c| !matches!(c, '*' | '?')).count();
+        let managed = matches!(self.stmts[si].origin, Origin::AwsManaged { .. });
+        (std::cmp::Reverse(specific), managed, si)
+    }
+
     fn function_related(&self) -> Related {
         Related {
             location: Location { path: self.model.path(self.f.loc.file).to_string(), span: self.f.loc.span },
@@ -180,7 +191,13 @@ impl Fn<'_> {
             for v in &s.actions {
                 let Some(pattern) = v.known() else { continue };
                 for a in catalog().expand(pattern) {
-                    granted.entry(a.service).or_default().entry(a.full()).or_insert((si, pattern.to_string(), a));
+                    let e = granted.entry(a.service).or_default();
+                    match e.get(&a.full()) {
+                        Some((sj, pj, _)) if self.rank(*sj, pj) <= self.rank(si, pattern) => {}
+                        _ => {
+                            e.insert(a.full(), (si, pattern.to_string(), a));
+                        }
+                    }
                 }
             }
         }
@@ -200,8 +217,10 @@ impl Fn<'_> {
                 continue;
             }
             let calls_service = called.keys().any(|a| a.split(':').next() == Some(service));
+            // The statement a finding points at: the one granting an unused action most specifically.
+            let best = unused.iter().map(|(_, v)| (self.rank(v.0, &v.1), v.0)).min().map(|(_, si)| si);
             if !calls_service {
-                if let Some(si) = unused.iter().map(|(_, v)| v.0).min() {
+                if let Some(si) = best {
                     idle.entry(si).or_default().push((
                         service,
                         actions.len(),
@@ -210,7 +229,7 @@ impl Fn<'_> {
                 }
                 continue;
             }
-            let Some(si) = unused.iter().map(|(_, v)| v.0).min() else { continue };
+            let Some(si) = best else { continue };
             let s = self.stmts[si];
             let first_unused = unused.iter().find(|(_, v)| v.0 == si).map(|(n, _)| n.as_str()).unwrap_or("");
             let loc = analysis::grants(s, first_unused).unwrap_or(s.loc);
