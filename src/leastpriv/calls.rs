@@ -93,6 +93,8 @@ pub enum Sym {
     Obj(Expr),
     /// A client whose service cannot be known.
     Opaque(String),
+    /// A JavaScript SDK v2 module under another name (`const AWS = AWSXRay.captureAWS(require('aws-sdk'))`).
+    Module(String),
 }
 
 /// The SDK calls of one file. `imported` answers for names the file imports (bound in other
@@ -286,8 +288,21 @@ impl Cx<'_> {
         }
     }
 
+    /// The canonical path of an expression ([`FileFacts::resolve`]), through names bound to an
+    /// SDK module ([`Sym::Module`]).
+    fn resolve(&self, e: &Expr) -> Option<String> {
+        let path = self.facts.resolve(e)?;
+        let (root, rest) = path.split_once('.').map_or((path.as_str(), None), |(r, x)| (r, Some(x)));
+        if self.facts.import_of(root).is_none() {
+            if let Some(Sym::Module(m)) = self.env.get(root) {
+                return Some(rest.map_or_else(|| m.clone(), |r| format!("{m}.{r}")));
+            }
+        }
+        Some(path)
+    }
+
     fn eval_call(&self, callee: &Expr, args: &[crate::code::ir::Arg]) -> Option<Sym> {
-        let resolved = self.facts.resolve(callee).unwrap_or_default();
+        let resolved = self.resolve(callee).unwrap_or_default();
         let arg = |i: usize| args.iter().filter(|a| a.name.is_none()).nth(i).map(|a| &a.value);
         let kwarg = |n: &str| args.iter().find(|a| a.name.as_deref() == Some(n)).map(|a| &a.value);
         match self.lang() {
@@ -341,7 +356,20 @@ impl Cx<'_> {
                 }
                 None
             }
-            Some(Language::JavaScript | Language::TypeScript | Language::Tsx) => js_client(&resolved),
+            Some(Language::JavaScript | Language::TypeScript | Language::Tsx) => {
+                // X-Ray's wrappers return what they are given: the SDK module or a client.
+                if let Some(f) = resolved.strip_prefix("aws-xray-sdk").and_then(|r| r.rsplit_once('.')).map(|r| r.1) {
+                    return match f {
+                        "captureAWS" => arg(0)
+                            .and_then(|a| self.resolve(a))
+                            .filter(|m| m == "aws-sdk" || m.starts_with("aws-sdk/"))
+                            .map(Sym::Module),
+                        "captureAWSClient" | "captureAWSv3Client" => arg(0).and_then(|a| self.eval(a)),
+                        _ => None,
+                    };
+                }
+                js_client(&resolved)
+            }
             Some(Language::Go) => {
                 let (pkg, func) = resolved.rsplit_once('.')?;
                 if let Some(svc) = pkg.strip_prefix("github.com/aws/aws-sdk-go-v2/service/") {
@@ -394,8 +422,8 @@ impl Cx<'_> {
             _ => {}
         }
         let resolved = match &e.kind {
-            ExprKind::Call { callee, .. } => self.facts.resolve(callee),
-            _ => self.facts.resolve(e),
+            ExprKind::Call { callee, .. } => self.resolve(callee),
+            _ => self.resolve(e),
         }
         .unwrap_or_default();
         // Environment variables.
@@ -505,6 +533,25 @@ impl Cx<'_> {
         }
     }
 
+    /// An upload manager's upload (boto3 `upload_file`, JS v2 `s3.upload` / `ManagedUpload`, v3
+    /// `Upload`, Go `manager.Uploader`): `PutObject`, or a multipart upload, which `s3:PutObject`
+    /// authorizes too and which the manager aborts on failure (`s3:AbortMultipartUpload`); with
+    /// tags (`tags`), `s3:PutObjectTagging` as well.
+    fn upload(&mut self, s3: &'static Service, params: Vec<(String, ArgVal)>, tags: bool, pos: Pos, what: &str) {
+        let before = self.out.calls.len();
+        self.call(s3, "PutObject", params, pos, what);
+        let Some(call) = self.out.calls.get_mut(before) else { return };
+        let mut extra = vec!["AbortMultipartUpload"];
+        if tags {
+            extra.push("PutObjectTagging");
+        }
+        for op in extra {
+            if let Some((_, grants)) = s3.operation(op) {
+                call.grants.extend(grants);
+            }
+        }
+    }
+
     fn unresolved(&mut self, pos: Pos, what: &str, reason: String, services: Vec<&'static str>) {
         self.out.unresolved.push(Unresolved {
             file: self.facts.path.clone(),
@@ -551,7 +598,7 @@ impl Cx<'_> {
 
     fn visit(&mut self, e: &Expr, uses_sdk: bool) {
         let ExprKind::Call { callee, args } = &e.kind else { return };
-        let resolved = self.facts.resolve(callee).unwrap_or_default();
+        let resolved = self.resolve(callee).unwrap_or_default();
         let what = describe(callee);
         // JavaScript v3: a command is the call (sent, or presigned).
         if matches!(self.lang(), Some(Language::JavaScript | Language::TypeScript | Language::Tsx)) {
@@ -593,10 +640,16 @@ impl Cx<'_> {
                         return;
                     }
                 }
-                if resolved == "@aws-sdk/lib-storage.Upload" {
+                // v3 `new Upload({client, params, tags})`, v2 `new AWS.S3.ManagedUpload({params, tags})`.
+                if matches!(
+                    resolved.as_str(),
+                    "@aws-sdk/lib-storage.Upload" | "aws-sdk.S3.ManagedUpload" | "aws-sdk/clients/s3.ManagedUpload"
+                ) {
                     if let Some(s3) = sdkmap::service("s3") {
-                        let params = self.upload_params(args.first().map(|a| &a.value));
-                        self.call(s3, "PutObject", params, e.pos, &what);
+                        let options = args.first().map(|a| &a.value);
+                        let params = self.upload_params(options);
+                        let tags = option_given(options, "tags");
+                        self.upload(s3, params, tags, e.pos, &what);
                     }
                     return;
                 }
@@ -669,12 +722,16 @@ impl Cx<'_> {
                 params.extend(kw);
                 match resource_operation(&rtype, m) {
                     Some(Some(op)) => {
-                        if matches!(m.as_str(), "upload_file" | "upload_fileobj") && rtype == "Bucket" {
-                            if let Some(k) = pos_args.get(1) {
-                                params.push(("key".into(), k.clone()));
+                        if matches!(m.as_str(), "upload_file" | "upload_fileobj") {
+                            if rtype == "Bucket" {
+                                if let Some(k) = pos_args.get(1) {
+                                    params.push(("key".into(), k.clone()));
+                                }
                             }
+                            self.upload(svc, params, false, e.pos, &what);
+                        } else {
+                            self.call(svc, op, params, e.pos, &what)
                         }
-                        self.call(svc, op, params, e.pos, &what)
                     }
                     Some(None) => {}
                     None => self.call(svc, m, params, e.pos, &what),
@@ -718,7 +775,7 @@ impl Cx<'_> {
         match (self.lang(), kind) {
             (_, Kind::Uploader) if m == "Upload" => {
                 let p = self.params_of(arg(1));
-                self.call(svc, "PutObject", p, pos, what);
+                self.upload(svc, p, false, pos, what);
             }
             (_, Kind::Downloader) if m == "Download" => {
                 let p = self.params_of(arg(2));
@@ -744,7 +801,7 @@ impl Cx<'_> {
                     p
                 };
                 match m {
-                    "upload_file" | "upload_fileobj" => self.call(svc, "PutObject", bucket_key(1, 2), pos, what),
+                    "upload_file" | "upload_fileobj" => self.upload(svc, bucket_key(1, 2), false, pos, what),
                     "download_file" | "download_fileobj" => self.call(svc, "GetObject", bucket_key(0, 1), pos, what),
                     "generate_presigned_url" | "generate_presigned_post" => {
                         let op = if m == "generate_presigned_post" {
@@ -823,7 +880,13 @@ impl Cx<'_> {
                         self.unresolved(pos, what, "the presigned operation is not a literal".into(), vec![svc.client])
                     }
                 },
-                "upload" | "createPresignedPost" if svc.client == "s3" => {
+                // The managed upload: `s3.upload(params, {tags, partSize})`.
+                "upload" if svc.client == "s3" => {
+                    let p = self.params_of(arg(0));
+                    let tags = option_given(arg(1), "tags");
+                    self.upload(svc, p, tags, pos, what)
+                }
+                "createPresignedPost" if svc.client == "s3" => {
                     let p = self.params_of(arg(0));
                     self.call(svc, "PutObject", p, pos, what)
                 }
@@ -889,6 +952,15 @@ impl Cx<'_> {
     }
 }
 
+/// Does an options object literal give `key` (`{ tags: [...] }`)?
+fn option_given(e: Option<&Expr>, key: &str) -> bool {
+    match e.map(|e| &e.kind) {
+        Some(ExprKind::Object(items)) => items.iter().any(|(k, _)| k.as_deref() == Some(key)),
+        Some(ExprKind::Other(c)) if c.len() == 1 => option_given(c.first(), key),
+        _ => false,
+    }
+}
+
 /// Is a grant needed for this request? Conditional grants (a transaction's `Put`) when the
 /// request holds what they need, or when that cannot be seen.
 fn needed(g: &Grant, params: &[(String, ArgVal)]) -> bool {
@@ -950,6 +1022,10 @@ fn js_client(resolved: &str) -> Option<Sym> {
         Some(s) => s,
         None => parts.next()?,
     };
+    // `AWS.Config` is v2's configuration class; the AWS Config client is `AWS.ConfigService`.
+    if class == "Config" {
+        return None;
+    }
     let svc = sdkmap::service(class)?;
     match parts.next() {
         None => Some(Sym::Client(svc, Kind::Plain)),
@@ -1111,6 +1187,32 @@ mod more_tests {
         );
         assert_eq!(ops(&fc), ["s3:GetObject", "dynamodb:PutItem", "sns:Publish", "dynamodb:Query", "s3:ListObjectsV2"]);
         assert_eq!(fc.calls[0].params[0], ("bucket".to_string(), ArgVal::Env("B".into())));
+        assert!(fc.unresolved.is_empty(), "{:?}", fc.unresolved);
+    }
+
+    #[test]
+    fn javascript_v2_shapes() {
+        let fc = calls(
+            "h.js",
+            "const AWSXRay = require('aws-xray-sdk-core');\nconst AWS = AWSXRay.captureAWS(require('aws-sdk'));\nconst { SNS } = require('aws-sdk');\nconst S3 = require('aws-sdk/clients/s3');\nconst DynamoDB = require('aws-sdk/clients/dynamodb');\nAWS.config.update({ region: 'eu-west-1' });\nAWS.config = new AWS.Config({ region: 'eu-west-1' });\nconst docs = new DynamoDB.DocumentClient();\nconst ddb = AWSXRay.captureAWSClient(new AWS.DynamoDB());\nconst s3 = new S3();\nconst sns = new SNS();\nexports.handler = async (e) => {\n  await docs.transactWrite({ TransactItems: [{ Put: { TableName: 't', Item: e } }] }).promise();\n  await ddb.getItem({ TableName: 't', Key: AWS.DynamoDB.Converter.marshall({ id: e.id }) }).promise();\n  await s3.upload({ Bucket: 'b', Key: 'k', Body: 'x' }, { tags: [{ Key: 'a', Value: 'b' }] }).promise();\n  await new AWS.S3.ManagedUpload({ params: { Bucket: 'b', Key: 'k', Body: 'x' } }).promise();\n  const url = await s3.getSignedUrlPromise('putObject', { Bucket: 'b', Key: 'k' });\n  sns.publish({ TopicArn: 'arn:aws:sns:eu-west-1:123456789012:t', Message: 'x' }, (err) => {});\n  return url;\n};\n",
+        );
+        assert_eq!(
+            ops(&fc),
+            [
+                "dynamodb:TransactWriteItems",
+                "dynamodb:GetItem",
+                "s3:PutObject",
+                "s3:PutObject",
+                "s3:PutObject",
+                "sns:Publish"
+            ]
+        );
+        let actions = |i: usize| fc.calls[i].grants.iter().map(|g| g.action.as_str()).collect::<Vec<_>>();
+        assert_eq!(actions(0), ["dynamodb:PutItem"]);
+        // Managed uploads may abort their multipart upload; with tags they tag the object.
+        assert_eq!(actions(2), ["s3:PutObject", "s3:AbortMultipartUpload", "s3:PutObjectTagging"]);
+        assert_eq!(actions(3), ["s3:PutObject", "s3:AbortMultipartUpload"]);
+        assert_eq!(actions(4), ["s3:PutObject"]);
         assert!(fc.unresolved.is_empty(), "{:?}", fc.unresolved);
     }
 

@@ -74,9 +74,6 @@ pub fn statements(calls: &[Call], env: &[(String, crate::model::Val)]) -> Vec<Po
     let mut per_action: BTreeMap<String, (BTreeSet<Resource>, BTreeSet<String>)> = BTreeMap::new();
     for c in calls {
         for g in &c.grants {
-            if g.action.eq_ignore_ascii_case("s3:AbortMultipartUpload") {
-                continue;
-            }
             let action = catalog().lookup(&g.action).map_or_else(|| g.action.clone(), |a| a.full());
             let r = resources::resolve(c, g, env);
             let e = per_action.entry(action).or_default();
