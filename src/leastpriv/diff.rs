@@ -54,7 +54,11 @@ pub fn lambda_needs(action: &str) -> bool {
         "dynamodb:DescribeStream",
         "dynamodb:ListStreams",
         "kafka:DescribeCluster",
+        "kafka:DescribeClusterV2",
         "kafka:GetBootstrapBrokers",
+        // Amazon MSK triggers reach the cluster through network interfaces in its VPC.
+        "ec2:DescribeVpcs",
+        "ec2:DescribeSecurityGroups",
         "sqs:SendMessage",
         "sns:Publish",
         "events:PutEvents",
