@@ -350,8 +350,8 @@ fn main() {
     collect(&rules, &mut files);
     files.sort();
     let mut src = String::from(
-        "/// Built-in rule files: (path under rules/, contents, the contents as JSON, made by build.rs).\n\
-         pub static EMBEDDED_RULES: &[(&str, &str, &str)] = &[\n",
+        "/// Built-in rule files, made by build.rs.\n\
+         pub static EMBEDDED_RULES: &[EmbeddedRule] = &[\n",
     );
     let mut errors = Vec::new();
     for f in &files {
@@ -379,9 +379,54 @@ fn main() {
                 errors.push(format!("rules/{rel}:{e}"));
             }
         }
+        // The examples apart: a scan never reads them (see `LazyExamples`). The tool checks the
+        // rest of a rule when it loads; that it has examples both ways is checked here.
+        let mut doc = doc;
+        let mut examples = String::new();
+        if let Yaml::Map(entries) = &mut doc {
+            if let Some((_, value, m)) = entries.iter_mut().find(|(k, _, _)| k == "examples") {
+                // Left in place empty, as the field is required.
+                let empty = Yaml::Map(vec![
+                    ("fire".into(), Yaml::Seq(Vec::new()), *m),
+                    ("no_fire".into(), Yaml::Seq(Vec::new()), *m),
+                ]);
+                let (ex, m) = (std::mem::replace(value, empty), *m);
+                let both = ["fire", "no_fire"]
+                    .iter()
+                    .all(|k| matches!(get(&ex, k), Some((Yaml::Seq(items), _)) if !items.is_empty()));
+                if !both {
+                    errors.push(format!(
+                        "rules/{rel}:{}:{}: `examples` needs at least one `fire` and one `no_fire` input",
+                        m.line + 1,
+                        m.column + 1
+                    ));
+                }
+                json(&mut examples, &ex);
+            }
+        }
+        if examples.is_empty() {
+            errors.push(format!("rules/{rel}: a rule needs `examples`"));
+        }
+        // Long texts apart too, as string literals the rule borrows instead of copying.
+        let mut texts = [None, None];
+        if let Yaml::Map(entries) = &mut doc {
+            for (key, text) in ["description", "remediation"].iter().zip(&mut texts) {
+                if let Some((_, Yaml::String(value), _)) = entries.iter_mut().find(|(k, _, _)| k == key) {
+                    // Left in place, empty, as the field is required.
+                    *text = Some(std::mem::take(value));
+                }
+            }
+        }
         let mut out = String::new();
         json(&mut out, &doc);
-        writeln!(src, "    ({rel:?}, include_str!({:?}), {out:?}),", f.display().to_string()).expect("write to String");
+        let [description, remediation] = texts;
+        writeln!(
+            src,
+            "    EmbeddedRule {{ path: {rel:?}, yaml: include_str!({:?}), json: {out:?}, examples: {examples:?}, \
+             description: {description:?}, remediation: {remediation:?} }},",
+            f.display().to_string()
+        )
+        .expect("write to String");
     }
     if !errors.is_empty() {
         for e in &errors {

@@ -309,11 +309,15 @@ impl Catalog {
                 single.full()
             ));
         }
+        let most = 2.max(name.len() / 6);
         let close = self
             .service_actions(svc)
             .iter()
+            // The distance is at least the difference in length: most names are ruled out
+            // without computing it.
+            .filter(|a| a.name.len().abs_diff(name.len()) <= most)
             .map(|a| (distance(a.name, name), a.name))
-            .filter(|(d, _)| *d <= 2.max(name.len() / 6))
+            .filter(|(d, _)| *d <= most)
             .min();
         Some(match close {
             Some((_, n)) => format!("`{text}`: {prefix} has no action `{name}` (did you mean `{prefix}:{n}`?)"),
@@ -351,15 +355,17 @@ fn canonical_name(service: &Service, name: &str) -> &'static str {
 
 /// Edit distance between two names, ignoring ASCII case (names are short: a plain table).
 fn distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<u8>, Vec<u8>) =
-        (a.bytes().map(|c| c.to_ascii_lowercase()).collect(), b.bytes().map(|c| c.to_ascii_lowercase()).collect());
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    // Two rows of the table, reused (this runs for every candidate name).
     let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
     for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
+        cur[0] = i + 1;
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            let same = ca.eq_ignore_ascii_case(cb);
+            cur[j + 1] = (prev[j] + usize::from(!same)).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
-        prev = cur;
+        std::mem::swap(&mut prev, &mut cur);
     }
     prev[b.len()]
 }

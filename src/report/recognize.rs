@@ -109,7 +109,10 @@ fn strip_ansi(line: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn last_line_is_summary(text: &str) -> bool {
-    text.lines().rev().find(|l| !l.trim().is_empty()).is_some_and(|l| regexes()[0].is_match(&strip_ansi(l)))
+    // Without colours, a summary line says "scanned": checked first, as compiling the regexes
+    // is most of what a pre-commit run over one small file would spend here.
+    let maybe = |l: &str| l.contains("scanned") || l.contains('\x1b');
+    text.lines().rev().find(|l| !l.trim().is_empty()).is_some_and(|l| maybe(l) && regexes()[0].is_match(&strip_ansi(l)))
 }
 
 /// A text report or GitHub annotations: every line is a report line, the last one the summary.

@@ -12,6 +12,19 @@ use schema::{MatcherSpec, RuleSpec};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// A built-in rule file, and what build.rs made of it: the rule as JSON (its examples and long
+/// texts left empty), its examples as JSON, and its description and remediation (`None` when
+/// they are not strings: the JSON has them then).
+pub struct EmbeddedRule {
+    /// Path under `rules/`.
+    pub path: &'static str,
+    pub yaml: &'static str,
+    json: &'static str,
+    examples: &'static str,
+    description: Option<&'static str>,
+    remediation: Option<&'static str>,
+}
+
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
 
 /// Rule families: id prefix and the built-in directory that holds them.
@@ -96,11 +109,11 @@ impl RuleSet {
         // Built-in ids are always checked: a custom rule that `rules test` accepts must load in
         // `scan` too.
         let mut builtin_origin: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-        for (rel, text, json) in EMBEDDED_RULES {
-            let origin = format!("rules/{rel}");
+        for e in EMBEDDED_RULES {
+            let origin = format!("rules/{}", e.path);
             if builtin {
-                rules.push(builtin_rule(&origin, text, json)?);
-            } else if let Some(stem) = Path::new(rel).file_stem().and_then(|s| s.to_str()) {
+                rules.push(builtin_rule(&origin, e)?);
+            } else if let Some(stem) = Path::new(e.path).file_stem().and_then(|s| s.to_str()) {
                 // A built-in rule's id is its file name (checked when they load).
                 builtin_origin.insert(stem.to_string(), origin);
             }
@@ -191,7 +204,7 @@ impl RuleSet {
 
 /// How many built-in rules are secret rules (by their directory, without parsing them).
 pub fn builtin_secret_rule_count() -> usize {
-    EMBEDDED_RULES.iter().filter(|(rel, _, _)| rel.starts_with("secrets/")).count()
+    EMBEDDED_RULES.iter().filter(|e| e.path.starts_with("secrets/")).count()
 }
 
 /// `pattern` is an exact id, or a glob where `*` stands for any run of characters.
@@ -277,14 +290,24 @@ pub fn parse_rule(origin: &str, text: &str, builtin: bool) -> Result<Rule, RuleE
     check_rule(origin, spec, builtin, false, Some(&doc))
 }
 
-/// A built-in rule from the JSON that build.rs made of its file, whose regexes build.rs has
-/// checked: no YAML parsing and no regex parsing at start-up. Should that fail (it cannot for
-/// a build that passed its tests), the YAML is loaded the ordinary way, for an error that
-/// names the line.
-fn builtin_rule(origin: &str, yaml: &str, json: &str) -> Result<Rule, RuleError> {
-    match serde_json::from_str::<RuleSpec>(json).map(|spec| check_rule(origin, spec, true, true, None)) {
+/// A built-in rule from the JSON that build.rs made of its file, whose regexes and examples
+/// build.rs has checked: no YAML parsing and no regex parsing at start-up, and the examples
+/// (as JSON apart) read only when used. Should that fail (it cannot for a build that passed
+/// its tests), the YAML is loaded the ordinary way, for an error that names the line.
+fn builtin_rule(origin: &str, e: &EmbeddedRule) -> Result<Rule, RuleError> {
+    let built = serde_json::from_str::<RuleSpec>(e.json).map(|mut spec| {
+        spec.examples = schema::LazyExamples::from_json(e.examples);
+        if let Some(d) = e.description {
+            spec.description = d.into();
+        }
+        if let Some(r) = e.remediation {
+            spec.remediation = r.into();
+        }
+        check_rule(origin, spec, true, true, None)
+    });
+    match built {
         Ok(Ok(rule)) => Ok(rule),
-        _ => parse_rule(origin, yaml, true),
+        _ => parse_rule(origin, e.yaml, true),
     }
 }
 
@@ -311,7 +334,8 @@ fn check_rule(origin: &str, spec: RuleSpec, builtin: bool, built: bool, doc: Opt
             return Err(invalid(at("id"), format!("built-in `{family}-` rules belong in rules/{dir}/")));
         }
     }
-    for (key, value) in [("title", &spec.title), ("description", &spec.description), ("remediation", &spec.remediation)]
+    for (key, value) in
+        [("title", &*spec.title), ("description", &spec.description), ("remediation", &spec.remediation)]
     {
         if value.trim().is_empty() {
             return Err(invalid(at(key), format!("`{key}` must not be empty")));
@@ -321,7 +345,8 @@ fn check_rule(origin: &str, spec: RuleSpec, builtin: bool, built: bool, doc: Opt
         return Err(invalid(at("title"), "`title` is one line without a final period".into()));
     }
     let examples = at("examples");
-    if spec.examples.fire.is_empty() || spec.examples.no_fire.is_empty() {
+    // (build.rs checks a built-in rule's examples: reading them here would undo their laziness)
+    if !built && (spec.examples.fire.is_empty() || spec.examples.no_fire.is_empty()) {
         return Err(invalid(
             examples,
             "`examples` needs at least one `fire` and one `no_fire` input, so the rule is tested both ways".into(),
@@ -407,13 +432,21 @@ mod tests {
     /// loaded from it exactly the rule loaded from the YAML, regexes checked the same way.
     #[test]
     fn build_time_rules_are_the_yaml_rules() {
-        for (rel, yaml, json) in EMBEDDED_RULES {
-            let origin = format!("rules/{rel}");
+        for e in EMBEDDED_RULES {
+            let (origin, yaml) = (format!("rules/{}", e.path), e.yaml);
             let doc = loader::yaml::parse_one(yaml).expect("valid YAML");
-            let built: serde_json::Value = serde_json::from_str(json).expect("valid JSON");
+            let mut built: serde_json::Value = serde_json::from_str(e.json).expect("valid JSON");
+            assert_eq!(built["examples"], serde_json::json!({"fire": [], "no_fire": []}), "{origin}");
+            built["examples"] = serde_json::from_str(e.examples).expect("valid JSON");
+            for (key, text) in [("description", e.description), ("remediation", e.remediation)] {
+                if let Some(t) = text {
+                    assert_eq!(built[key], "", "{origin}");
+                    built[key] = t.into();
+                }
+            }
             assert_eq!(built, doc.to_json(), "{origin}");
-            let spec: RuleSpec = serde_json::from_str(json).expect("the JSON deserializes");
-            let fast = check_rule(&origin, spec, true, true, None).expect("loads without YAML");
+            let fast = builtin_rule(&origin, &EmbeddedRule { yaml: "not: [valid", ..*e }).expect("loads without YAML");
+            assert!(examples_json_used(&fast), "{origin}");
             let slow = parse_rule(&origin, yaml, true).expect("loads from YAML");
             assert_eq!(format!("{:?}", fast.spec), format!("{:?}", slow.spec), "{origin}");
             assert_eq!((&fast.origin, fast.builtin), (&slow.origin, slow.builtin));
@@ -424,6 +457,11 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Whether `rule`'s examples are those of build.rs's JSON, read now.
+    fn examples_json_used(rule: &Rule) -> bool {
+        !rule.spec.examples.fire.is_empty() && !rule.spec.examples.no_fire.is_empty()
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use crate::finding::Severity;
 use serde::Deserialize;
+use std::borrow::Cow;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -11,10 +12,10 @@ pub struct RuleSpec {
     /// One line, sentence case, no final period.
     pub title: String,
     pub severity: Severity,
-    /// What the rule finds and why it matters (markdown).
-    pub description: String,
+    /// What the rule finds and why it matters (markdown). Borrowed for built-in rules.
+    pub description: Cow<'static, str>,
     /// How to fix it (markdown).
-    pub remediation: String,
+    pub remediation: Cow<'static, str>,
     /// CWE ids (`CWE-798`), OWASP Serverless Top 10 entries (`OWASP-SLS-A3`) or URLs.
     #[serde(default)]
     pub references: Vec<String>,
@@ -31,7 +32,7 @@ pub struct RuleSpec {
     #[serde(default)]
     pub format_source: Option<String>,
     pub matcher: MatcherSpec,
-    pub examples: Examples,
+    pub examples: LazyExamples,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -162,7 +163,55 @@ fn default_pair_lines() -> u32 {
     5
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A rule's examples, read when first used: a scan never needs them, and they are the
+/// largest part of the built-in rules (deserializing them was a tenth of a pre-commit run).
+/// Reads as [`Examples`].
+#[derive(Default)]
+pub struct LazyExamples {
+    examples: std::sync::OnceLock<Examples>,
+    /// The examples of a built-in rule as JSON (made by build.rs), until they are read.
+    json: Option<&'static str>,
+}
+
+impl LazyExamples {
+    /// Examples to be read from `json` when first used.
+    pub fn from_json(json: &'static str) -> Self {
+        Self { examples: std::sync::OnceLock::new(), json: Some(json) }
+    }
+}
+
+impl std::ops::Deref for LazyExamples {
+    type Target = Examples;
+
+    fn deref(&self) -> &Examples {
+        // The JSON is build.rs's output for a file that loaded; a test reads every built-in
+        // rule's examples both ways and compares them.
+        self.examples.get_or_init(|| self.json.and_then(|j| serde_json::from_str(j).ok()).unwrap_or_default())
+    }
+}
+
+impl Clone for LazyExamples {
+    fn clone(&self) -> Self {
+        match self.examples.get() {
+            Some(e) => Self { examples: std::sync::OnceLock::from(e.clone()), json: None },
+            None => Self { examples: std::sync::OnceLock::new(), json: self.json },
+        }
+    }
+}
+
+impl std::fmt::Debug for LazyExamples {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<'de> Deserialize<'de> for LazyExamples {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Examples::deserialize(d).map(|e| Self { examples: std::sync::OnceLock::from(e), json: None })
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Examples {
     /// Inputs on which the rule must report at least one finding.

@@ -49,8 +49,10 @@ pub struct CompiledSecret {
     stopwords: Vec<String>,
     lines_before: u32,
     lines_after: u32,
-    include: Option<GlobSet>,
-    exclude: Option<GlobSet>,
+    /// `paths` and `exclude_paths`, and their glob sets (built on first use for built-in
+    /// rules, whose globs the tests build; at once for others, to report their errors).
+    path_globs: [Vec<String>; 2],
+    globs: OnceLock<[Option<GlobSet>; 2]>,
     verify: Option<Verify>,
     pair: Option<CompiledPair>,
     supersedes: Vec<String>,
@@ -129,18 +131,6 @@ impl CompiledSecret {
                 .parse(a)
                 .map_err(|e| ("allowlist", format!("invalid allowlist regex `{a}`: {e}")))?;
         }
-        let globs = |field: &'static str, pats: &[String]| -> Result<Option<GlobSet>, (&'static str, String)> {
-            if pats.is_empty() {
-                return Ok(None);
-            }
-            let mut b = GlobSetBuilder::new();
-            for p in pats {
-                // A glob without '/' matches the file name anywhere, as in .gitignore.
-                let p = if p.contains('/') { p.clone() } else { format!("**/{p}") };
-                b.add(Glob::new(&p).map_err(|e| (field, format!("invalid glob `{p}`: {e}")))?);
-            }
-            b.build().map(Some).map_err(|e| (field, e.to_string()))
-        };
         let compiled = Self {
             keywords: spec.keywords.clone(),
             case_sensitive: spec.case_sensitive,
@@ -153,12 +143,16 @@ impl CompiledSecret {
             stopwords: spec.stopwords.iter().map(|s| s.to_ascii_lowercase()).collect(),
             lines_before: spec.lines_before,
             lines_after: spec.lines_after,
-            include: globs("paths", &spec.paths)?,
-            exclude: globs("exclude_paths", &spec.exclude_paths)?,
+            path_globs: [spec.paths.clone(), spec.exclude_paths.clone()],
+            globs: OnceLock::new(),
             verify: spec.verify.clone(),
             pair,
             supersedes: spec.supersedes.clone(),
         };
+        if check != RegexCheck::Built {
+            let include = globs("paths", &spec.paths)?;
+            let _ = compiled.globs.set([include, globs("exclude_paths", &spec.exclude_paths)?]);
+        }
         if check == RegexCheck::Compile {
             let re = build_regex(&compiled.regex_src).map_err(|e| (field, format!("invalid regex: {e}")))?;
             let _ = compiled.regex.set(Some(re));
@@ -194,12 +188,21 @@ impl CompiledSecret {
         for a in &self.allowlist_src {
             Regex::new(a).map_err(|e| e.to_string())?;
         }
+        for (field, pats) in ["paths", "exclude_paths"].into_iter().zip(&self.path_globs) {
+            globs(field, pats).map_err(|(_, e)| e)?;
+        }
         Ok(())
     }
 
     fn applies_to(&self, path: &str) -> bool {
-        self.include.as_ref().is_none_or(|g| g.is_match(path))
-            && !self.exclude.as_ref().is_some_and(|g| g.is_match(path))
+        if self.path_globs.iter().all(Vec::is_empty) {
+            return true;
+        }
+        let [include, exclude] = self.globs.get_or_init(|| {
+            let [i, e] = &self.path_globs;
+            [globs("paths", i).ok().flatten(), globs("exclude_paths", e).ok().flatten()]
+        });
+        include.as_ref().is_none_or(|g| g.is_match(path)) && !exclude.as_ref().is_some_and(|g| g.is_match(path))
     }
 
     /// The secret's byte range within a regex match.
@@ -286,6 +289,20 @@ impl CompiledPair {
     }
 }
 
+/// The glob set of a rule's `paths` or `exclude_paths` (`field`), if it has any.
+fn globs(field: &'static str, pats: &[String]) -> Result<Option<GlobSet>, (&'static str, String)> {
+    if pats.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for p in pats {
+        // A glob without '/' matches the file name anywhere, as in .gitignore.
+        let p = if p.contains('/') { p.clone() } else { format!("**/{p}") };
+        b.add(Glob::new(&p).map_err(|e| (field, format!("invalid glob `{p}`: {e}")))?);
+    }
+    b.build().map(Some).map_err(|e| (field, e.to_string()))
+}
+
 fn parse_pattern(src: &str) -> Result<regex_syntax::hir::Hir, String> {
     regex_syntax::ParserBuilder::new().utf8(false).build().parse(src).map_err(|e| e.to_string())
 }
@@ -322,23 +339,127 @@ enum Trigger {
 /// The keyword automaton, built on first use in the form that suits the work: a DFA searches
 /// fastest but costs milliseconds to build, more than a pre-commit run of one small file spends
 /// on everything else; a contiguous NFA builds in a fraction of that and searches a few
-/// kilobytes just as well. Both are built from the same patterns with the same match semantics
-/// (standard, overlapping), so they find the same matches in the same order.
+/// kilobytes just as well; and the first few kilobytes of a run (one small file) are searched
+/// through an index of the keywords' first two bytes, which costs next to nothing to build.
+/// All three find the same matches in the same order (standard, overlapping semantics: by
+/// end, the longest first), so which one searched a text never changes a finding.
 struct Keywords {
     patterns: Vec<String>,
+    small: OnceLock<SmallSearch>,
     nfa: OnceLock<Option<AhoCorasick>>,
     dfa: OnceLock<Option<AhoCorasick>>,
     /// Bytes searched so far without the DFA.
     searched: AtomicUsize,
 }
 
+/// A searcher of keywords.
+enum Searcher<'a> {
+    Small(&'a SmallSearch),
+    Automaton(&'a AhoCorasick),
+}
+
+impl Searcher<'_> {
+    /// Every occurrence of every keyword (ignoring ASCII case), overlapping, in the order of the
+    /// automaton's standard overlapping search: by end, and at one end the longest first.
+    fn matches<'h>(&self, text: &'h [u8]) -> Matches<'_, 'h> {
+        match self {
+            Searcher::Small(s) => Matches::Small(s.matches(text).into_iter()),
+            Searcher::Automaton(ac) => Matches::Automaton(ac.find_overlapping_iter(text)),
+        }
+    }
+}
+
+/// The matches of a [`Searcher`]: the automaton's are not collected (a minified bundle can
+/// hold millions).
+enum Matches<'a, 'h> {
+    Small(std::vec::IntoIter<(usize, Range<usize>)>),
+    Automaton(aho_corasick::FindOverlappingIter<'a, 'h>),
+}
+
+impl Iterator for Matches<'_, '_> {
+    type Item = (usize, Range<usize>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Matches::Small(it) => it.next(),
+            Matches::Automaton(it) => it.next().map(|m| (m.pattern().as_usize(), m.range())),
+        }
+    }
+}
+
+/// Keywords indexed by their first two bytes (lowercased): a search looks up each position's
+/// two bytes in a bitmap and compares the few keywords that start so. Slower per byte than an
+/// automaton, but built in microseconds instead of milliseconds.
+struct SmallSearch {
+    patterns: Vec<Box<[u8]>>,
+    /// Bit `k` is set when some keyword starts with the two bytes `k` (high byte first).
+    bitmap: Box<[u64; 1024]>,
+    /// (first two bytes, keyword), sorted.
+    by_prefix: Vec<(u16, u32)>,
+    /// Keywords of one byte.
+    single: Vec<u32>,
+}
+
+impl SmallSearch {
+    fn new(patterns: &[String]) -> Self {
+        let mut bitmap = Box::new([0u64; 1024]);
+        let mut by_prefix = Vec::with_capacity(patterns.len());
+        let mut single = Vec::new();
+        let patterns: Vec<Box<[u8]>> = patterns.iter().map(|p| p.as_bytes().to_ascii_lowercase().into()).collect();
+        for (i, p) in patterns.iter().enumerate() {
+            match **p {
+                [] => {}
+                [_] => single.push(i as u32),
+                [a, b, ..] => {
+                    let k = u16::from_be_bytes([a, b]);
+                    bitmap[usize::from(k) / 64] |= 1 << (k % 64);
+                    by_prefix.push((k, i as u32));
+                }
+            }
+        }
+        by_prefix.sort_unstable();
+        Self { patterns, bitmap, by_prefix, single }
+    }
+
+    fn matches(&self, text: &[u8]) -> Vec<(usize, Range<usize>)> {
+        let mut out: Vec<(usize, Range<usize>)> = Vec::new();
+        for i in 0..text.len() {
+            let a = text[i].to_ascii_lowercase();
+            for &p in &self.single {
+                if self.patterns[p as usize][0] == a {
+                    out.push((p as usize, i..i + 1));
+                }
+            }
+            let Some(b) = text.get(i + 1) else { break };
+            let k = u16::from_be_bytes([a, b.to_ascii_lowercase()]);
+            if self.bitmap[usize::from(k) / 64] & (1 << (k % 64)) == 0 {
+                continue;
+            }
+            let from = self.by_prefix.partition_point(|&(x, _)| x < k);
+            for &(_, p) in self.by_prefix[from..].iter().take_while(|&&(x, _)| x == k) {
+                let pat = &self.patterns[p as usize];
+                if text.get(i..i + pat.len()).is_some_and(|t| t.eq_ignore_ascii_case(pat)) {
+                    out.push((p as usize, i..i + pat.len()));
+                }
+            }
+        }
+        // The automaton's order: by end, then the longest (earliest start) first. Keywords are
+        // distinct, so no two matches share both ends.
+        out.sort_unstable_by_key(|(_, r)| (r.end, std::cmp::Reverse(r.len())));
+        out
+    }
+}
+
 impl Keywords {
+    /// Text searched through the index of first bytes: a few small files.
+    const SMALL_UPTO: usize = 32 << 10;
     /// Text searched with the NFA before the DFA is built: past this, its build pays for itself.
     const DFA_AFTER: usize = 256 << 10;
 
     fn new(patterns: Vec<String>) -> Option<Self> {
         (!patterns.is_empty()).then(|| Self {
             patterns,
+            small: OnceLock::new(),
             nfa: OnceLock::new(),
             dfa: OnceLock::new(),
             searched: AtomicUsize::new(0),
@@ -355,15 +476,23 @@ impl Keywords {
             .ok()
     }
 
-    /// The automaton to search `len` bytes with.
-    fn for_text(&self, len: usize) -> Option<&AhoCorasick> {
+    /// The searcher for `len` bytes.
+    fn for_text(&self, len: usize) -> Option<Searcher<'_>> {
         if let Some(dfa) = self.dfa.get() {
-            return dfa.as_ref();
+            return dfa.as_ref().map(Searcher::Automaton);
         }
-        if self.searched.fetch_add(len, Ordering::Relaxed).saturating_add(len) > Self::DFA_AFTER {
-            return self.dfa.get_or_init(|| self.build(AhoCorasickKind::DFA)).as_ref();
+        let total = self.searched.fetch_add(len, Ordering::Relaxed).saturating_add(len);
+        if total > Self::DFA_AFTER {
+            return self.dfa.get_or_init(|| self.build(AhoCorasickKind::DFA)).as_ref().map(Searcher::Automaton);
         }
-        self.nfa.get_or_init(|| self.build(AhoCorasickKind::ContiguousNFA)).as_ref()
+        if total > Self::SMALL_UPTO || self.nfa.get().is_some() {
+            return self
+                .nfa
+                .get_or_init(|| self.build(AhoCorasickKind::ContiguousNFA))
+                .as_ref()
+                .map(Searcher::Automaton);
+        }
+        Some(Searcher::Small(self.small.get_or_init(|| SmallSearch::new(&self.patterns))))
     }
 }
 
@@ -476,7 +605,7 @@ impl SecretEngine {
     }
 
     fn scan_text(&self, path: &str, text: &[u8], origin: Origin, decode: bool, work: &Work) -> Vec<SecretHit> {
-        let Some(ac) = self.ac.as_ref().and_then(|k| k.for_text(text.len())) else { return Vec::new() };
+        let Some(searcher) = self.ac.as_ref().and_then(|k| k.for_text(text.len())) else { return Vec::new() };
         let mut applies: Vec<Option<bool>> = vec![None; self.rules.len()];
         // Per rule, the window waiting to be scanned. Windows of later keywords that overlap it
         // are merged into it, so a minified line with a keyword every hundred bytes is scanned
@@ -484,14 +613,14 @@ impl SecretEngine {
         let mut pending: Vec<Option<Range<usize>>> = vec![None; self.rules.len()];
         let mut hits: Vec<SecretHit> = Vec::new();
         let mut runs: Vec<(Range<usize>, Encoding)> = Vec::new();
-        for m in ac.find_overlapping_iter(text) {
-            for t in &self.triggers[m.pattern().as_usize()] {
+        for (pattern, m) in searcher.matches(text) {
+            for t in &self.triggers[pattern] {
                 let (ri, kw) = match t {
                     Trigger::Rule(ri, kw) => (*ri, kw),
                     Trigger::Decode(enc, kw) => {
-                        let exact = *enc != Encoding::Base64 || &text[m.range()] == kw.as_bytes();
-                        if decode && exact && !runs.last().is_some_and(|(r, _)| r.contains(&m.start())) {
-                            if let Some(r) = decode::run(text, m.start(), *enc) {
+                        let exact = *enc != Encoding::Base64 || &text[m.clone()] == kw.as_bytes();
+                        if decode && exact && !runs.last().is_some_and(|(r, _)| r.contains(&m.start)) {
+                            if let Some(r) = decode::run(text, m.start, *enc) {
                                 runs.push((r, *enc));
                             }
                         }
@@ -499,7 +628,7 @@ impl SecretEngine {
                     }
                 };
                 let c = &self.rules[ri].1;
-                if c.case_sensitive && &text[m.range()] != kw.as_bytes() {
+                if c.case_sensitive && &text[m.clone()] != kw.as_bytes() {
                     continue;
                 }
                 if !*applies[ri]
@@ -507,7 +636,7 @@ impl SecretEngine {
                 {
                     continue;
                 }
-                let w = window(text, m.start(), m.end(), c.lines_before, c.lines_after);
+                let w = window(text, m.start, m.end, c.lines_before, c.lines_after);
                 match &mut pending[ri] {
                     Some(p) if w.start <= p.end => *p = p.start.min(w.start)..p.end.max(w.end),
                     slot => {
@@ -729,7 +858,7 @@ mod tests {
     }
 
     #[test]
-    fn the_nfa_and_the_dfa_find_the_same_keywords() {
+    fn the_index_the_nfa_and_the_dfa_find_the_same_keywords() {
         let rules = crate::rules::RuleSet::builtin().expect("built-in rules");
         let engine = SecretEngine::new(&rules);
         let keywords = engine.ac.as_ref().expect("keywords");
@@ -741,13 +870,26 @@ mod tests {
                 text.extend_from_slice(e.content().to_ascii_uppercase().as_bytes());
             }
         }
+        // Keywords that overlap, nest and share their first bytes, in one run and at the end.
+        text.extend_from_slice(
+            b"xAKIAKIAsk_live_SK_LIVE_ghp_GHP_xoxb-xoxp-sk-proj-sk-ant-api03------BEGIN PRIVATE KEY",
+        );
         let matches = |kind| {
             let ac = keywords.build(kind).expect("automaton");
-            ac.find_overlapping_iter(&text).map(|m| (m.start(), m.end(), m.pattern())).collect::<Vec<_>>()
+            Searcher::Automaton(&ac).matches(&text).collect::<Vec<_>>()
         };
         let nfa = matches(AhoCorasickKind::ContiguousNFA);
         assert!(nfa.len() > 1000, "{} matches", nfa.len());
         assert_eq!(nfa, matches(AhoCorasickKind::DFA));
+        let small = SmallSearch::new(&keywords.patterns);
+        assert_eq!(nfa, Searcher::Small(&small).matches(&text).collect::<Vec<_>>());
+        // Every keyword alone, and cut short at the end of the text.
+        let ac = keywords.build(AhoCorasickKind::ContiguousNFA).expect("automaton");
+        for p in &keywords.patterns {
+            let t = [p.as_bytes(), &p.as_bytes()[..p.len() - 1]].concat();
+            let want: Vec<_> = Searcher::Automaton(&ac).matches(&t).collect();
+            assert_eq!(want, Searcher::Small(&small).matches(&t).collect::<Vec<_>>(), "{p}");
+        }
     }
 
     #[test]
