@@ -333,9 +333,10 @@ impl Scanner {
                 code.base.aux.insert(path, text);
             }
         }
-        let (findings, functions, policies) = self.model_findings(manifests, code);
+        let (findings, functions, policies, fixes) = self.model_findings(manifests, code);
         report.findings.extend(findings);
         report.policies = policies;
+        report.fixes = fixes;
         report.functions = functions;
         report.redactor = Redactor::new(secrets, Some(self.redaction_engine()));
         report.stats.files_skipped = report.notifications.iter().filter(|n| n.skipped).count() as u64;
@@ -348,7 +349,7 @@ impl Scanner {
     /// rules on them, and gives each finding its redacted source line.
     fn model_findings(&self, manifests: Vec<ManifestFile>, mut code: CodeFiles) -> ModelOutcome {
         if manifests.is_empty() && code.base.files.is_empty() {
-            return (Vec::new(), Vec::new(), Vec::new());
+            return (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         }
         let mut texts: HashMap<String, ManifestText> = HashMap::new();
         let mut models = Vec::new();
@@ -382,9 +383,13 @@ impl Scanner {
         let mut lp_findings = Vec::new();
         code_findings.extend(crate::code::stage::taint_findings(&self.code_rules, &code.base, &models, &owners));
         let mut policies = Vec::new();
+        let mut fixes = Vec::new();
         if !self.lp_rules.is_empty() {
             let needs = crate::leastpriv::needs(&models, &code.base);
             policies = crate::leastpriv::policy::policies(&models, &needs);
+            fixes = crate::leastpriv::fix::fixes(&models, &needs, &|p| {
+                texts.get(p).and_then(|t| std::str::from_utf8(&t.text).ok())
+            });
             for (rule, check) in &self.lp_rules {
                 for (m, n) in models.iter().zip(&needs) {
                     let found = crate::leastpriv::diff::findings(rule, *check, m, n);
@@ -429,7 +434,7 @@ impl Scanner {
             }
         }
         findings.extend(code_findings);
-        (findings, functions, policies)
+        (findings, functions, policies, fixes)
     }
 
     /// Parses a YAML/JSON/HCL file that may be a manifest. Parse errors are reported only for
@@ -1007,7 +1012,12 @@ fn chalice_file(display: &str) -> bool {
 
 /// What the model stage gives the report: findings, functions with their code (the JSON report
 /// says which could not be analysed, and why), and least-privilege policies.
-type ModelOutcome = (Vec<Finding>, Vec<crate::report::FunctionCode>, Vec<crate::leastpriv::policy::FunctionPolicy>);
+type ModelOutcome = (
+    Vec<Finding>,
+    Vec<crate::report::FunctionCode>,
+    Vec<crate::leastpriv::policy::FunctionPolicy>,
+    Vec<crate::leastpriv::fix::Fix>,
+);
 
 /// A parsed source file, with its text and secrets for snippets.
 struct CodeFile {

@@ -135,3 +135,64 @@ Resources:
     assert_eq!(a.len(), 3, "{a:#?}");
     assert_eq!(a, b);
 }
+
+/// Applies fixes (1-based line and character column regions) to a text.
+fn apply(text: &str, fixes: &[&slsguard::leastpriv::fix::Fix]) -> String {
+    let offset = |line: u32, column: u32| -> usize {
+        let start: usize = text.split_inclusive('\n').take(line as usize - 1).map(str::len).sum();
+        let rest = &text[start..];
+        start + rest.char_indices().nth(column as usize - 1).map_or(rest.len(), |(i, _)| i)
+    };
+    let mut fixes: Vec<&slsguard::leastpriv::fix::Fix> = fixes.to_vec();
+    fixes.sort_by_key(|f| std::cmp::Reverse(f.region.start));
+    fixes.dedup_by_key(|f| f.region);
+    let mut out = text.to_string();
+    for f in fixes {
+        let (a, b) =
+            (offset(f.region.start.line, f.region.start.column), offset(f.region.end.line, f.region.end.column));
+        out.replace_range(a..b, &f.inserted);
+    }
+    out
+}
+
+/// The SARIF fixes of the diff rules, applied to the manifest, leave no over-broad statement
+/// written in it: what remains reported comes from AWS managed policies.
+#[test]
+fn fixes_replace_broad_statements_with_what_the_code_needs() {
+    for (app, manifest) in [("python-serverless", "serverless.yml"), ("node-cfn-v2", "template.yaml")] {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/least-privilege").join(app);
+        let report = scan(&dir);
+        let path =
+            format!("{}/{manifest}", slsguard::discover::display_path(&dir, std::env::current_dir().ok().as_deref()));
+        let fixes: Vec<&slsguard::leastpriv::fix::Fix> = report.fixes.iter().filter(|f| f.path == path).collect();
+        assert!(!fixes.is_empty(), "{app}: no fix");
+        // Every inline finding has its fix.
+        for f in report.findings.iter().filter(|f| f.rule_id != "iam-missing-permission") {
+            let fixed = fixes.iter().any(|x| x.applies(&f.rule_id, &f.location.path, f.location.span));
+            assert!(fixed || f.message.contains("AWS managed policy"), "{app}: no fix for {}", f.message);
+        }
+        let tmp = tempfile::tempdir().expect("tempdir");
+        copy_dir(&dir, tmp.path());
+        let text = std::fs::read_to_string(dir.join(manifest)).expect("manifest");
+        std::fs::write(tmp.path().join(manifest), apply(&text, &fixes)).expect("write");
+        let after = scan(tmp.path());
+        assert!(after.policies.iter().all(|p| p.policy.is_ok()), "{app}: the fixed manifest is not read");
+        let left: Vec<&str> = after.findings.iter().map(|f| f.message.as_str()).collect();
+        assert!(left.iter().all(|m| m.contains("AWS managed policy")), "{app}: {left:#?}");
+        // The same policy (the function's line moves).
+        let body = |t: String| t.lines().skip(1).collect::<Vec<_>>().join("\n");
+        assert_eq!(body(printed(tmp.path(), &after)), body(printed(&dir, &report)), "{app}: the needed policy changed");
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).expect("copy");
+        }
+    }
+}

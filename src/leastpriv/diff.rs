@@ -40,33 +40,36 @@ impl Check {
 /// functions, polling event sources (SQS, Kinesis, DynamoDB streams), failure destinations and
 /// dead-letter queues, decrypting environment variables.
 pub fn lambda_needs(action: &str) -> bool {
-    const OWN: &[&str] = &[
-        "kinesis:GetRecords",
-        "kinesis:GetShardIterator",
-        "kinesis:DescribeStream",
-        "kinesis:DescribeStreamSummary",
-        "kinesis:DescribeStreamConsumer",
-        "kinesis:ListShards",
-        "kinesis:ListStreams",
-        "kinesis:SubscribeToShard",
-        "dynamodb:GetRecords",
-        "dynamodb:GetShardIterator",
-        "dynamodb:DescribeStream",
-        "dynamodb:ListStreams",
-        "kafka:DescribeCluster",
-        "kafka:DescribeClusterV2",
-        "kafka:GetBootstrapBrokers",
-        // Amazon MSK triggers reach the cluster through network interfaces in its VPC.
-        "ec2:DescribeVpcs",
-        "ec2:DescribeSecurityGroups",
-        "sqs:SendMessage",
-        "sns:Publish",
-        "events:PutEvents",
-        "lambda:InvokeFunction",
-        "kms:Decrypt",
-    ];
-    analysis::is_baseline(action) || EVENT_SOURCE_POLLING.iter().chain(OWN).any(|a| a.eq_ignore_ascii_case(action))
+    analysis::is_baseline(action)
+        || EVENT_SOURCE_POLLING.iter().chain(LAMBDA_OWN).any(|a| a.eq_ignore_ascii_case(action))
 }
+
+/// [`lambda_needs`] besides the execution baseline and event-source polling.
+pub const LAMBDA_OWN: &[&str] = &[
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:DescribeStreamConsumer",
+    "kinesis:ListShards",
+    "kinesis:ListStreams",
+    "kinesis:SubscribeToShard",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:DescribeStream",
+    "dynamodb:ListStreams",
+    "kafka:DescribeCluster",
+    "kafka:DescribeClusterV2",
+    "kafka:GetBootstrapBrokers",
+    // Amazon MSK triggers reach the cluster through network interfaces in its VPC.
+    "ec2:DescribeVpcs",
+    "ec2:DescribeSecurityGroups",
+    "sqs:SendMessage",
+    "sns:Publish",
+    "events:PutEvents",
+    "lambda:InvokeFunction",
+    "kms:Decrypt",
+];
 
 /// Actions an SDK helper may use besides the one it needs (a multipart upload's clean-up):
 /// never reported as unused, never required.

@@ -8,6 +8,7 @@
 
 pub mod calls;
 pub mod diff;
+pub mod fix;
 pub mod policy;
 pub mod resources;
 pub mod sdkmap;

@@ -270,6 +270,25 @@ fn yaml_statements(out: &mut String, stmts: &[PolicyStatement], head: &str, inde
     }
 }
 
+/// Statements as YAML list items at `indent`, without comments: what a fix writes in place of a
+/// statement of the manifest.
+pub fn yaml_items(stmts: &[PolicyStatement], indent: &str, serverless: bool) -> String {
+    let style = if serverless { Style::Serverless } else { Style::Cfn };
+    let mut out = String::new();
+    for s in stmts {
+        let _ = writeln!(out, "{indent}- Effect: Allow");
+        let _ = writeln!(out, "{indent}  Action:");
+        for a in &s.actions {
+            let _ = writeln!(out, "{indent}    - {a}");
+        }
+        let _ = writeln!(out, "{indent}  Resource:");
+        for r in &s.resources {
+            let _ = writeln!(out, "{indent}    - {}", yaml_resource(r, style));
+        }
+    }
+    out
+}
+
 /// A resource in YAML: a plain string when every part is known (Serverless: with its
 /// `${aws:region}` variables), else `!Sub` with CloudFormation's pseudo parameters.
 fn yaml_resource(r: &Resource, style: Style) -> String {

@@ -214,6 +214,9 @@ pub struct Report {
     /// Each function's least-privilege policy (when the least-privilege rules ran), sorted by
     /// manifest and function: `slsguard policy` prints them.
     pub policies: Vec<crate::leastpriv::policy::FunctionPolicy>,
+    /// Replacements of over-broad statements by the least-privilege ones (SARIF `fixes` of the
+    /// least-privilege rules' results).
+    pub fixes: Vec<crate::leastpriv::fix::Fix>,
     /// Redacts the strings outputs show (knows the secrets the scan found).
     pub redactor: Redactor,
     /// Keys the fingerprints outputs show.

@@ -14,9 +14,10 @@ use crate::rules::{Rule, RuleSet};
 use crate::source::Span;
 use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, CodeFlow, Invocation, Location, Message, MultiformatMessageString, Notification,
-    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult,
-    ResultLevel, Run, Sarif, Suppression, ThreadFlow, ThreadFlowLocation, Tool, ToolComponent,
+    ArtifactChange, ArtifactContent, ArtifactLocation, CodeFlow, Fix, Invocation, Location, Message,
+    MultiformatMessageString, Notification, PhysicalLocation, PropertyBag, Region, Replacement, ReportingConfiguration,
+    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Suppression, ThreadFlow, ThreadFlowLocation,
+    Tool, ToolComponent,
 };
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -107,6 +108,15 @@ fn build_within(report: &Report, rules: &RuleSet, root: &Path, max_results: usiz
         .iter()
         .map(|(f, s)| {
             let mut r = result(f, rule_index.get(f.rule_id.as_str()).copied());
+            let fixes: Vec<Fix> = report
+                .fixes
+                .iter()
+                .filter(|x| x.applies(&f.rule_id, &f.location.path, f.location.span))
+                .map(fix)
+                .collect();
+            if !fixes.is_empty() {
+                r.fixes = Some(fixes);
+            }
             // Suppressed findings stay in the log, marked, so viewers can show what was accepted
             // and why.
             if let Some(s) = s {
@@ -269,6 +279,35 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult {
         ]);
     }
     r
+}
+
+/// A least-privilege fix: the statement's region replaced by the statements the code needs.
+fn fix(x: &crate::leastpriv::fix::Fix) -> Fix {
+    let (s, e) = (x.region.start, x.region.end);
+    let deleted = Region::builder()
+        .start_line(i64::from(s.line))
+        .start_column(i64::from(s.column))
+        .end_line(i64::from(e.line))
+        .end_column(i64::from(e.column))
+        .build();
+    let artifact = match location(&x.path, None, None).physical_location {
+        Some(p) => p.artifact_location.unwrap_or_default(),
+        None => ArtifactLocation::default(),
+    };
+    Fix::builder()
+        .description(Message::builder().text(x.description.clone()).build())
+        .artifact_changes(vec![
+            ArtifactChange::builder()
+                .artifact_location(artifact)
+                .replacements(vec![
+                    Replacement::builder()
+                        .deleted_region(deleted)
+                        .inserted_content(ArtifactContent::builder().text(x.inserted.clone()).build())
+                        .build(),
+                ])
+                .build(),
+        ])
+        .build()
 }
 
 fn suppression(s: &Suppressed) -> Suppression {
