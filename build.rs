@@ -408,22 +408,23 @@ fn main() {
             errors.push(format!("rules/{rel}: a rule needs `examples`"));
         }
         // Long texts apart too, as string literals the rule borrows instead of copying.
-        let mut texts = [None, None];
+        let mut texts = [None, None, None];
         if let Yaml::Map(entries) = &mut doc {
-            for (key, text) in ["description", "remediation"].iter().zip(&mut texts) {
+            for (key, text) in ["description", "remediation", "format_source"].iter().zip(&mut texts) {
                 if let Some((_, Yaml::String(value), _)) = entries.iter_mut().find(|(k, _, _)| k == key) {
-                    // Left in place, empty, as the field is required.
+                    // Left in place, empty, as the first two are required.
                     *text = Some(std::mem::take(value));
                 }
             }
+            entries.retain(|(k, v, _)| !(k == "format_source" && matches!(v, Yaml::String(s) if s.is_empty())));
         }
         let mut out = String::new();
         json(&mut out, &doc);
-        let [description, remediation] = texts;
+        let [description, remediation, format_source] = texts;
         writeln!(
             src,
             "    EmbeddedRule {{ path: {rel:?}, yaml: include_str!({:?}), json: {out:?}, examples: {examples:?}, \
-             description: {description:?}, remediation: {remediation:?} }},",
+             description: {description:?}, remediation: {remediation:?}, format_source: {format_source:?} }},",
             f.display().to_string()
         )
         .expect("write to String");

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A built-in rule file, and what build.rs made of it: the rule as JSON (its examples and long
-/// texts left empty), its examples as JSON, and its description and remediation (`None` when
-/// they are not strings: the JSON has them then).
+/// texts left empty or out), its examples as JSON, and its description, remediation and
+/// format source (`None` when they are not strings: the JSON has them then).
 pub struct EmbeddedRule {
     /// Path under `rules/`.
     pub path: &'static str,
@@ -23,6 +23,7 @@ pub struct EmbeddedRule {
     examples: &'static str,
     description: Option<&'static str>,
     remediation: Option<&'static str>,
+    format_source: Option<&'static str>,
 }
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
@@ -303,6 +304,9 @@ fn builtin_rule(origin: &str, e: &EmbeddedRule) -> Result<Rule, RuleError> {
         if let Some(r) = e.remediation {
             spec.remediation = r.into();
         }
+        if let Some(f) = e.format_source {
+            spec.format_source = Some(f.into());
+        }
         check_rule(origin, spec, true, true, None)
     });
     match built {
@@ -443,6 +447,10 @@ mod tests {
                     assert_eq!(built[key], "", "{origin}");
                     built[key] = t.into();
                 }
+            }
+            if let Some(t) = e.format_source {
+                assert_eq!(built.get("format_source"), None, "{origin}");
+                built["format_source"] = t.into();
             }
             assert_eq!(built, doc.to_json(), "{origin}");
             let fast = builtin_rule(&origin, &EmbeddedRule { yaml: "not: [valid", ..*e }).expect("loads without YAML");

@@ -30,7 +30,7 @@ pub struct RuleSpec {
     /// Where the secret's format is published: a documentation URL, or a short statement of
     /// the format and who documents it.
     #[serde(default)]
-    pub format_source: Option<String>,
+    pub format_source: Option<Cow<'static, str>>,
     pub matcher: MatcherSpec,
     pub examples: LazyExamples,
 }

@@ -527,11 +527,15 @@ impl SecretEngine {
         let mut triggers: Vec<Vec<Trigger>> = Vec::new();
         let mut add = |kw: &str, t: Trigger| {
             let key = kw.to_ascii_lowercase();
-            let pi = *index.entry(key.clone()).or_insert_with(|| {
-                patterns.push(key);
-                triggers.push(Vec::new());
-                patterns.len() - 1
-            });
+            let pi = match index.get(&key) {
+                Some(&pi) => pi,
+                None => {
+                    index.insert(key.clone(), patterns.len());
+                    patterns.push(key);
+                    triggers.push(Vec::new());
+                    patterns.len() - 1
+                }
+            };
             triggers[pi].push(t);
         };
         for (ri, (_, c)) in rules.iter().enumerate() {
@@ -606,11 +610,12 @@ impl SecretEngine {
 
     fn scan_text(&self, path: &str, text: &[u8], origin: Origin, decode: bool, work: &Work) -> Vec<SecretHit> {
         let Some(searcher) = self.ac.as_ref().and_then(|k| k.for_text(text.len())) else { return Vec::new() };
-        let mut applies: Vec<Option<bool>> = vec![None; self.rules.len()];
+        // Both sized on the first keyword: most texts a report redacts have none.
+        let mut applies: Vec<Option<bool>> = Vec::new();
         // Per rule, the window waiting to be scanned. Windows of later keywords that overlap it
         // are merged into it, so a minified line with a keyword every hundred bytes is scanned
         // once per rule, not once per keyword (4 KiB each time).
-        let mut pending: Vec<Option<Range<usize>>> = vec![None; self.rules.len()];
+        let mut pending: Vec<Option<Range<usize>>> = Vec::new();
         let mut hits: Vec<SecretHit> = Vec::new();
         let mut runs: Vec<(Range<usize>, Encoding)> = Vec::new();
         for (pattern, m) in searcher.matches(text) {
@@ -630,6 +635,10 @@ impl SecretEngine {
                 let c = &self.rules[ri].1;
                 if c.case_sensitive && &text[m.clone()] != kw.as_bytes() {
                     continue;
+                }
+                if applies.is_empty() {
+                    applies.resize(self.rules.len(), None);
+                    pending.resize(self.rules.len(), None);
                 }
                 if !*applies[ri]
                     .get_or_insert_with(|| c.applies_to(path) && (origin == Origin::FirstParty || self.vendor_ok[ri]))
