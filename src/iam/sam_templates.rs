@@ -26,6 +26,13 @@ fn templates() -> &'static HashMap<String, (Node, Vec<String>)> {
     })
 }
 
+/// Every template's name, sorted.
+pub fn names() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = templates().keys().map(String::as_str).collect();
+    out.sort_unstable();
+    out
+}
+
 pub fn is_template(name: &str) -> bool {
     templates().contains_key(name)
 }

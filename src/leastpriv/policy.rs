@@ -164,7 +164,7 @@ impl FunctionPolicy {
         }
         match syntax {
             Syntax::Serverless => self.serverless(&mut out, stmts),
-            Syntax::Sam => yaml_statements(&mut out, stmts, "Policies:\n  - Statement:\n", "      ", Style::Cfn),
+            Syntax::Sam => sam_policies(&mut out, stmts),
             Syntax::CloudFormation { json: false } => yaml_statements(
                 &mut out,
                 stmts,
@@ -234,6 +234,109 @@ impl FunctionPolicy {
             );
         }
     }
+}
+
+/// SAM `Policies`: a policy template where one grants exactly a statement's actions on its
+/// resource, the other statements as one inline document.
+fn sam_policies(out: &mut String, stmts: &[PolicyStatement]) {
+    out.push_str("Policies:\n");
+    let mut rest = Vec::new();
+    for s in stmts {
+        match sam_template(s) {
+            Some((name, param, value)) => {
+                for site in &s.sites {
+                    let _ = writeln!(out, "  # {site}");
+                }
+                let _ = writeln!(out, "  - {name}:\n      {param}: {value}");
+            }
+            None => rest.push(s.clone()),
+        }
+    }
+    if !rest.is_empty() {
+        yaml_statements(out, &rest, "  - Statement:\n", "      ", Style::Cfn);
+    }
+}
+
+/// Stands for a template's parameter while its resources are compared.
+const PARAM: &str = "__slsguard_template_parameter__";
+
+/// The SAM policy template that grants exactly `s`'s actions on exactly its resource (DynamoDB
+/// templates add the table's indexes), with its one parameter: `(template, parameter, value)`.
+pub fn sam_template(s: &PolicyStatement) -> Option<(&'static str, &'static str, String)> {
+    let [Resource::Arn(pieces)] = s.resources.as_slice() else { return None };
+    let mut wanted: Vec<String> = s.actions.iter().map(|a| a.to_ascii_lowercase()).collect();
+    wanted.sort();
+    let refs: Vec<&String> =
+        pieces.iter().filter_map(|p| if let Piece::Ref(r, false) = p { Some(r) } else { None }).collect();
+    let [r] = refs.as_slice() else { return None };
+    if pieces.iter().any(|p| matches!(p, Piece::Ref(_, true))) {
+        return None;
+    }
+    let ours = resources::render(pieces, &|p| match p {
+        Piece::Lit(l) => l.clone(),
+        Piece::Partition => "${AWS::Partition}".into(),
+        Piece::Region => "${AWS::Region}".into(),
+        Piece::Account => "${AWS::AccountId}".into(),
+        Piece::Ref(..) => PARAM.into(),
+    });
+    for name in crate::iam::sam_templates::names() {
+        let Some([param]) = crate::iam::sam_templates::parameter_names(name) else { continue };
+        let params = crate::loader::yaml::parse_one(&format!("{param}: \"{PARAM}\"")).ok()?;
+        let Some(doc) = crate::iam::sam_templates::expand(name, &params, Default::default()) else { continue };
+        let [st] = doc.get("Statement").map(crate::loader::Node::one_or_many).unwrap_or(&[]) else { continue };
+        let mut actions: Vec<String> = st
+            .get("Action")
+            .map(crate::loader::Node::one_or_many)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_ascii_lowercase))
+            .collect();
+        actions.sort();
+        if actions != wanted {
+            continue;
+        }
+        let res: Vec<Option<String>> =
+            st.get("Resource").map(crate::loader::Node::one_or_many).unwrap_or(&[]).iter().map(sub_text).collect();
+        let value = match res.as_slice() {
+            [Some(one)] if *one == ours => resources::ref_name(r),
+            [Some(t), Some(i)] if *t == ours && *i == format!("{ours}/index/*") => resources::ref_name(r),
+            // `!Ref Topic` is the topic's ARN; the template takes its name.
+            [Some(one)]
+                if ours == PARAM
+                    && *one == format!("arn:${{AWS::Partition}}:sns:${{AWS::Region}}:${{AWS::AccountId}}:{PARAM}") =>
+            {
+                match r.strip_prefix("!Ref ") {
+                    Some(topic) => return Some((name, param_name(name)?, format!("!GetAtt {topic}.TopicName"))),
+                    None => continue,
+                }
+            }
+            _ => continue,
+        };
+        let value = if r.starts_with("!Ref ") || r.starts_with("!GetAtt ") { r.to_string() } else { value };
+        return Some((name, param_name(name)?, value));
+    }
+    None
+}
+
+fn param_name(template: &str) -> Option<&'static str> {
+    crate::iam::sam_templates::parameter_names(template)?.first().map(String::as_str)
+}
+
+/// A template resource's text: a string, or `Fn::Sub` with its variables filled in.
+fn sub_text(n: &crate::loader::Node) -> Option<String> {
+    if let Some(s) = n.as_str() {
+        return Some(s.to_string());
+    }
+    let sub = n.get("Fn::Sub")?;
+    if let Some(s) = sub.as_str() {
+        return Some(s.to_string());
+    }
+    let [text, vars] = sub.as_seq()? else { return None };
+    let mut out = text.as_str()?.to_string();
+    for e in vars.as_map()? {
+        out = out.replace(&format!("${{{}}}", e.key), e.value.as_str()?);
+    }
+    Some(out)
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -510,4 +613,49 @@ pub fn json(policies: &[FunctionPolicy]) -> serde_json::Value {
         })
         .collect();
     serde_json::json!({ "functions": fns })
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+
+    fn stmt(actions: &[&str], pieces: Vec<Piece>) -> PolicyStatement {
+        PolicyStatement {
+            actions: actions.iter().map(|a| a.to_string()).collect(),
+            resources: vec![Resource::Arn(pieces)],
+            sites: Vec::new(),
+        }
+    }
+
+    fn table(r: &str) -> Vec<Piece> {
+        vec![
+            Piece::Lit("arn:".into()),
+            Piece::Partition,
+            Piece::Lit(":dynamodb:".into()),
+            Piece::Region,
+            Piece::Lit(":".into()),
+            Piece::Account,
+            Piece::Lit(":table/".into()),
+            Piece::Ref(r.into(), false),
+        ]
+    }
+
+    #[test]
+    fn templates_only_where_they_fit_exactly() {
+        let read =
+            ["dynamodb:BatchGetItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"];
+        assert_eq!(
+            sam_template(&stmt(&read, table("!Ref Orders"))),
+            Some(("DynamoDBReadPolicy", "TableName", "!Ref Orders".to_string()))
+        );
+        // One action fewer than the template grants: a statement.
+        assert_eq!(sam_template(&stmt(&read[..4], table("!Ref Orders"))), None);
+        // A topic's `!Ref` is its ARN: the template takes its name.
+        assert_eq!(
+            sam_template(&stmt(&["sns:Publish"], vec![Piece::Ref("!Ref Events".into(), false)])),
+            Some(("SNSPublishMessagePolicy", "TopicName", "!GetAtt Events.TopicName".to_string()))
+        );
+        // A literal ARN names no template parameter.
+        assert_eq!(sam_template(&stmt(&["sns:Publish"], vec![Piece::Lit("arn:aws:sns:eu-west-1:1:t".into())])), None);
+    }
 }
