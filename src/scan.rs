@@ -410,6 +410,7 @@ impl Scanner {
             })
             .collect();
         findings.extend(lp_findings);
+        crate::leastpriv::diff::merge_causes(&models, &mut findings);
         let mut indexes: HashMap<String, (LineIndex, FileSecrets)> = HashMap::new();
         for f in &mut findings {
             if let Some(ManifestText { text, secrets, index }) = texts.get(&f.location.path) {

@@ -196,3 +196,40 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// One finding per cause: a statement `iam-wildcard-resource` reports for the actions the code
+/// uses on one table is not reported again by `iam-unscoped-resource`, whose message becomes a
+/// related location of the wildcard findings (which carry the fix).
+#[test]
+fn unscoped_and_wildcard_resource_report_a_statement_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/least-privilege/python-serverless-minimal"),
+        dir.path(),
+    );
+    let manifest = dir.path().join("serverless.yml");
+    let text = std::fs::read_to_string(&manifest).expect("manifest");
+    let broad = text.replacen(
+        "Resource: arn:aws:dynamodb:${aws:region}:${aws:accountId}:table/orders-table",
+        "Resource: \"*\"",
+        1,
+    );
+    assert_ne!(broad, text, "the fixture changed");
+    std::fs::write(&manifest, broad).expect("write");
+    let ids: Vec<String> = RULES
+        .iter()
+        .map(|r| r.to_string())
+        .chain(["iam-wildcard-resource".into(), "iam-sensitive-wildcard-resource".into()])
+        .collect();
+    let rules = RuleSet::builtin().expect("rules load").select(&ids, &[]).expect("rules exist");
+    let opts = ScanOptions { paths: vec![dir.path().to_path_buf()], ..ScanOptions::default() };
+    let report = slsguard::scan(&opts, &rules).expect("scan runs");
+    let rules: Vec<&str> = report.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    assert!(!rules.contains(&"iam-unscoped-resource"), "{rules:?}");
+    let wildcard: Vec<_> = report.findings.iter().filter(|f| f.rule_id.contains("wildcard-resource")).collect();
+    assert_eq!(wildcard.len(), 2, "{rules:?}");
+    for w in wildcard {
+        assert!(w.related.iter().any(|r| r.message.starts_with("iam-unscoped-resource: ")), "{:?}", w.related);
+        assert!(report.fixes.iter().any(|x| x.applies(&w.rule_id, &w.location.path, w.location.span)), "no fix");
+    }
+}

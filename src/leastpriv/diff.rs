@@ -498,3 +498,76 @@ fn call_related(c: &Call) -> Related {
         message: format!("calls {} {}", c.service, c.operation),
     }
 }
+
+/// The rules that report actions granted on every resource from the manifest alone.
+const WILDCARD_RULES: [&str; 2] = ["iam-wildcard-resource", "iam-sensitive-wildcard-resource"];
+
+/// One finding per cause: where `iam-wildcard-resource` (or its sensitive-read variant) already
+/// reports a statement for actions on `*`, an `iam-unscoped-resource` finding on the same
+/// statement is the same cause seen from the code. It becomes a related location of those
+/// findings (which say which resources the code touches), and is dropped when they name every
+/// action it names; else it stays and refers to them.
+pub fn merge_causes(models: &[Model], findings: &mut Vec<Finding>) {
+    let unscoped = "iam-unscoped-resource";
+    let mut drop = vec![false; findings.len()];
+    for ui in 0..findings.len() {
+        if findings[ui].rule_id != unscoped {
+            continue;
+        }
+        let u = findings[ui].clone();
+        // The statement the finding points into: the narrowest holding its location.
+        let stmt = models
+            .iter()
+            .flat_map(|m| m.statements.iter().map(move |s| (m, s)))
+            .filter(|(m, s)| {
+                m.path(s.loc.file) == u.location.path
+                    && s.loc.span.start <= u.location.span.start
+                    && u.location.span.start < s.loc.span.end
+            })
+            .min_by_key(|(_, s)| (s.loc.span.end.line - s.loc.span.start.line, s.loc.span.end.column))
+            .map(|(_, s)| s.loc.span);
+        let Some(span) = stmt else { continue };
+        let same: Vec<usize> = (0..findings.len())
+            .filter(|&i| {
+                let w = &findings[i];
+                WILDCARD_RULES.contains(&w.rule_id.as_str())
+                    && w.location.path == u.location.path
+                    && span.start <= w.location.span.start
+                    && w.location.span.start < span.end
+            })
+            .collect();
+        if same.is_empty() {
+            continue;
+        }
+        let actions: Vec<&str> = u
+            .message
+            .split_once(" uses ")
+            .and_then(|(_, r)| r.split_once(" only on "))
+            .map(|(a, _)| a.split(", ").collect())
+            .unwrap_or_default();
+        let covered = !actions.is_empty()
+            && actions.iter().all(|a| same.iter().any(|&i| findings[i].message.contains(&format!("`{a}`"))));
+        for &i in &same {
+            findings[i]
+                .related
+                .push(Related { location: u.location.clone(), message: format!("{unscoped}: {}", u.message) });
+        }
+        if covered {
+            drop[ui] = true;
+        } else {
+            let refs: Vec<Related> = same
+                .iter()
+                .map(|&i| Related {
+                    location: findings[i].location.clone(),
+                    message: format!("{}: {}", findings[i].rule_id, findings[i].message),
+                })
+                .collect();
+            findings[ui].related.extend(refs);
+        }
+    }
+    let mut i = 0;
+    findings.retain(|_| {
+        i += 1;
+        !drop[i - 1]
+    });
+}

@@ -27,8 +27,13 @@ pub struct Fix {
 impl Fix {
     /// Is this the fix of a finding of `rule_id` at `path` and `at`?
     pub fn applies(&self, rule_id: &str, path: &str, at: Span) -> bool {
-        matches!(rule_id, "iam-unused-permission" | "iam-unscoped-resource")
-            && path == self.path
+        matches!(
+            rule_id,
+            "iam-unused-permission"
+                | "iam-unscoped-resource"
+                | "iam-wildcard-resource"
+                | "iam-sensitive-wildcard-resource"
+        ) && path == self.path
             && self.region.start <= at.start
             && at.start < self.region.end
     }
