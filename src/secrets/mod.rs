@@ -522,9 +522,11 @@ impl SecretEngine {
                 Compiled::Model(_) | Compiled::Code(_) | Compiled::LeastPrivilege(_) => None,
             })
             .collect();
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut patterns: Vec<String> = Vec::new();
-        let mut triggers: Vec<Vec<Trigger>> = Vec::new();
+        // Sized once: growing it one rehash at a time was half of building the engine.
+        let n = rules.iter().map(|(_, c)| c.keywords.len()).sum::<usize>() + decode::TRIGGERS.len();
+        let mut index: HashMap<String, usize> = HashMap::with_capacity(n);
+        let mut patterns: Vec<String> = Vec::with_capacity(n);
+        let mut triggers: Vec<Vec<Trigger>> = Vec::with_capacity(n);
         let mut add = |kw: &str, t: Trigger| {
             let key = kw.to_ascii_lowercase();
             let pi = match index.get(&key) {
