@@ -112,6 +112,41 @@ pub struct Function {
     pub code: Code,
     /// The cloud it runs on (its runtime is judged against that cloud's deprecations).
     pub cloud: Cloud,
+    /// What Lambda itself does for it, as its manifest says; `None` where the frontend does not
+    /// read these settings (everything Lambda may use is then taken as used).
+    pub platform: Option<Platform>,
+}
+
+/// A function's settings and triggers for which Lambda, not the code, uses the function's role:
+/// tracing, a VPC, polled event sources, destinations and dead-letter targets, a KMS key. A
+/// setting whose value cannot be resolved is taken as present; a kind that cannot be known is
+/// [`Platform::ANY`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Platform {
+    /// X-Ray tracing (Active or PassThrough).
+    pub tracing: bool,
+    pub vpc: bool,
+    /// IAM prefixes of the event sources Lambda polls (`sqs`, `kinesis`, `dynamodb`, `kafka`,
+    /// `mq`, `rds` for DocumentDB).
+    pub sources: std::collections::BTreeSet<String>,
+    /// IAM prefixes of on-success / on-failure destinations and dead-letter targets (`sqs`,
+    /// `sns`, `lambda`, `events`, `s3`).
+    pub destinations: std::collections::BTreeSet<String>,
+    /// A customer-managed key for its environment (`KmsKeyArn`).
+    pub kms: bool,
+}
+
+impl Platform {
+    /// A source or destination of a kind that cannot be known.
+    pub const ANY: &'static str = "*";
+
+    pub fn has_source(&self, prefix: &str) -> bool {
+        self.sources.contains(prefix) || self.sources.contains(Self::ANY)
+    }
+
+    pub fn has_destination(&self, prefix: &str) -> bool {
+        self.destinations.contains(prefix) || self.destinations.contains(Self::ANY)
+    }
 }
 
 /// What a manifest says about where a function's code is; the code stage turns it and the

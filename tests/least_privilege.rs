@@ -233,3 +233,40 @@ fn unscoped_and_wildcard_resource_report_a_statement_once() {
         assert!(report.fixes.iter().any(|x| x.applies(&w.rule_id, &w.location.path, w.location.span)), "no fix");
     }
 }
+
+/// What Lambda itself uses is exempt only where the function has the matching trigger or
+/// setting: each `platform-*-unused` app (the twin of a `-minimal` one with some settings
+/// removed) reports the grants whose setting is gone, and not those whose setting stays.
+#[test]
+fn lambda_grants_without_their_trigger_or_setting_are_unused() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/least-privilege");
+    // (app, services reported unused, services of Lambda's own kept)
+    let cases: [(&str, &[&str], &[&str]); 3] = [
+        ("platform-serverless-unused", &["sns", "xray", "ec2"], &["sqs", "kms", "logs"]),
+        ("platform-sam-unused", &["sqs", "sns", "ec2", "kms"], &["xray", "logs"]),
+        ("platform-cfn-unused", &["xray", "sqs", "sns"], &["ec2", "kinesis", "logs"]),
+    ];
+    for (app, unused, kept) in cases {
+        let report = scan(&root.join(app));
+        let messages: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == "iam-unused-permission")
+            .map(|f| f.message.as_str())
+            .collect();
+        let mentions = |service: &str| {
+            messages.iter().any(|m| {
+                m.contains(&format!(" {service}:"))
+                    || m.contains(&format!("{service} action"))
+                    || m.ends_with(service)
+                    || m.contains(&format!(" {service},"))
+            })
+        };
+        for s in unused {
+            assert!(mentions(s), "{app}: {s} grants should be reported unused: {messages:#?}");
+        }
+        for s in kept {
+            assert!(!mentions(s), "{app}: {s} grants are Lambda's own here: {messages:#?}");
+        }
+    }
+}

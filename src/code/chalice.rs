@@ -279,6 +279,8 @@ fn add_function(
         package: Package { file: Some(Val::Known("app.py".into(), loc)), ..Package::default() },
         code: Default::default(),
         cloud: Default::default(),
+        // Chalice's tracing / VPC settings are not read: what Lambda may use counts as used.
+        platform: None,
     });
     model.functions.len() - 1
 }

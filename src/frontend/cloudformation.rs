@@ -82,6 +82,9 @@ impl<'m> Builder<'m> {
                 "AWS::Lambda::Function" => {
                     let f = self.function(&e.key, key_loc, props, false);
                     self.model.functions[f].package = super::package::cloudformation(&e.value, props, &self.res);
+                    self.model.functions[f].platform = Some(props.map_or_else(Default::default, |p| {
+                        super::platform::cloudformation(p, false, &self.res, entries)
+                    }));
                     self.functions.insert(e.key.clone(), f);
                 }
                 "AWS::Serverless::Function" => {
@@ -96,6 +99,9 @@ impl<'m> Builder<'m> {
                     };
                     let f = self.function(&e.key, key_loc, props, true);
                     self.model.functions[f].package = super::package::cloudformation(&e.value, props, &self.res);
+                    self.model.functions[f].platform = Some(props.map_or_else(Default::default, |p| {
+                        super::platform::cloudformation(p, true, &self.res, entries)
+                    }));
                     self.functions.insert(e.key.clone(), f);
                     if let Some(p) = props {
                         self.sam_event_roles(&e.key, p, false);
@@ -470,6 +476,7 @@ pub fn build(doc: &Node, path: &str) -> Model {
             }
         }
         b.add_resources(resources, doc.get("Globals"));
+        super::platform::link(&mut b, resources);
         b.link_managed_policy_refs(resources);
         b.sam_connectors(resources);
         b.add_apis(resources, doc.get("Globals"));

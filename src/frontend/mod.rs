@@ -8,6 +8,7 @@ pub mod cfn_apis;
 pub mod cloudformation;
 pub mod openapi;
 pub mod package;
+pub mod platform;
 pub mod policy_document;
 pub mod sam;
 pub mod sam_connectors;

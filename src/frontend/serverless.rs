@@ -113,8 +113,12 @@ pub fn build(raw: &Node, path: &str) -> Model {
             handler: def.get("handler").map(|n| res.val(n)),
             environment,
             package: super::package::serverless(def, &doc, &res),
+            platform: Some(super::platform::serverless(provider, def, &res)),
             ..Default::default()
         });
+    }
+    for r in &resources {
+        super::platform::link(&mut b, r);
     }
     for r in &resources {
         b.add_apis(r, None);

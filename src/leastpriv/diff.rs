@@ -13,7 +13,7 @@ use super::resources::{self, Resource};
 use crate::finding::{self, Finding, Location, Related, Severity};
 use crate::iam::actions::{Action, catalog};
 use crate::iam::analysis::{self, EVENT_SOURCE_POLLING, covers_every, is_wildcard_resource};
-use crate::model::{Effect, Function, Model, Origin, PolicyKind, RoleKind, Statement, Val};
+use crate::model::{Effect, Function, Model, Origin, Platform, PolicyKind, RoleKind, Statement, Val};
 use crate::rules::Rule;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -36,12 +36,34 @@ impl Check {
     }
 }
 
-/// Grants Lambda uses itself, not the code: logging, X-Ray, the network interfaces of VPC
-/// functions, polling event sources (SQS, Kinesis, DynamoDB streams), failure destinations and
-/// dead-letter queues, decrypting environment variables.
-pub fn lambda_needs(action: &str) -> bool {
-    analysis::is_baseline(action)
-        || EVENT_SOURCE_POLLING.iter().chain(LAMBDA_OWN).any(|a| a.eq_ignore_ascii_case(action))
+/// Grants Lambda uses itself, not the code: logging always; X-Ray when tracing is on, network
+/// interfaces for VPC functions (and Amazon MSK, Amazon MQ, DocumentDB and self-managed Kafka
+/// triggers, which reach their source through them), polling for its event sources, writing to
+/// its destinations and dead-letter targets, decrypting with its KMS key (or its encrypted
+/// sources and targets). Without the function's settings (`None`: a frontend that does not read
+/// them) every such grant is taken as used.
+pub fn lambda_needs(action: &str, platform: Option<&Platform>) -> bool {
+    let listed = |list: &[&str]| list.iter().any(|a| a.eq_ignore_ascii_case(action));
+    let baseline = analysis::is_baseline(action);
+    if !baseline && !listed(EVENT_SOURCE_POLLING) && !listed(LAMBDA_OWN) {
+        return false;
+    }
+    let Some(p) = platform else { return true };
+    let lower = action.to_ascii_lowercase();
+    let (service, name) = lower.split_once(':').unwrap_or((lower.as_str(), ""));
+    match service {
+        "logs" => true,
+        "xray" => p.tracing,
+        "ec2" => p.vpc || ["kafka", "mq", "rds"].iter().any(|k| p.has_source(k)),
+        "sqs" if name == "sendmessage" => p.has_destination("sqs"),
+        "sqs" | "kinesis" | "dynamodb" | "kafka" => p.has_source(service),
+        "sns" => p.has_destination("sns"),
+        "events" => p.has_destination("events"),
+        "lambda" if name == "invokefunction" => p.has_destination("lambda"),
+        "kms" => p.kms || !p.sources.is_empty() || !p.destinations.is_empty(),
+        // Durable functions' checkpoints.
+        _ => baseline,
+    }
 }
 
 /// [`lambda_needs`] besides the execution baseline and event-source polling.
@@ -218,7 +240,9 @@ impl Fn<'_> {
             }
             let unused: Vec<(&String, &(usize, String, Action))> = actions
                 .iter()
-                .filter(|(name, _)| !called.contains_key(*name) && !lambda_needs(name) && !optional(name))
+                .filter(|(name, _)| {
+                    !called.contains_key(*name) && !lambda_needs(name, self.f.platform.as_ref()) && !optional(name)
+                })
                 .collect();
             if unused.is_empty() {
                 continue;

@@ -3,15 +3,16 @@
 //! statements of [`super::policy`] that it grants. Offered only where the replacement is sure to
 //! be what the role needs: the role serves this one function, every call of its code is
 //! resolved, and what Lambda itself may use from the statement (event-source polling,
-//! destinations, X-Ray, VPC interfaces; see [`super::diff::lambda_needs`]) is kept unless the
-//! deploy tool adds it to the role it generates (SAM, the Serverless Framework's default role).
+//! destinations, X-Ray, VPC interfaces, as far as the function's triggers and settings need it;
+//! see [`super::diff::lambda_needs`]) is kept unless the deploy tool adds it to the role it
+//! generates (SAM, the Serverless Framework's default role).
 
 use super::Needs;
-use super::diff::LAMBDA_OWN;
+use super::diff::{LAMBDA_OWN, lambda_needs};
 use super::policy::{self, PolicyStatement};
 use super::resources::Resource;
 use crate::iam::analysis::{self, EVENT_SOURCE_POLLING, EXECUTION_BASELINE};
-use crate::model::{Effect, Format, Model, Origin, PolicyKind, RoleKind, Statement};
+use crate::model::{Effect, Format, Model, Origin, Platform, PolicyKind, RoleKind, Statement};
 use crate::source::Span;
 
 /// A replacement of one statement's text.
@@ -81,7 +82,7 @@ pub fn fixes<'t>(models: &[Model], needs: &[Vec<Needs>], text: &dyn Fn(&str) -> 
                 }
                 let Some(t) = text(path) else { continue };
                 let serverless = m.format == Format::Serverless;
-                if let Some(fix) = one(s, items, generated, serverless, path, t, &f.name) {
+                if let Some(fix) = one(s, items, (generated, f.platform.as_ref()), serverless, path, t, &f.name) {
                     out.push(fix);
                 }
             }
@@ -104,7 +105,7 @@ fn rewritable(s: &Statement) -> bool {
 fn one(
     s: &Statement,
     items: Vec<PolicyStatement>,
-    generated: bool,
+    (generated, platform): (bool, Option<&Platform>),
     serverless: bool,
     path: &str,
     text: &str,
@@ -127,6 +128,7 @@ fn one(
         .chain(EVENT_SOURCE_POLLING)
         .chain(LAMBDA_OWN)
         .filter(|a| !generated || a.eq_ignore_ascii_case("kms:Decrypt"))
+        .filter(|a| lambda_needs(a, platform))
         .filter(|a| analysis::grants(s, a).is_some())
         .filter(|a| !items.iter().any(|p| p.actions.iter().any(|x| x.eq_ignore_ascii_case(a))))
         .map(|a| a.to_string())
