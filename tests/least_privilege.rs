@@ -241,7 +241,8 @@ fn unscoped_and_wildcard_resource_report_a_statement_once() {
 fn lambda_grants_without_their_trigger_or_setting_are_unused() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/least-privilege");
     // (app, services reported unused, services of Lambda's own kept)
-    let cases: [(&str, &[&str], &[&str]); 3] = [
+    let cases: [(&str, &[&str], &[&str]); 4] = [
+        ("platform-terraform-unused", &["xray", "sns"], &["ec2", "sqs", "logs"]),
         ("platform-serverless-unused", &["sns", "xray", "ec2"], &["sqs", "kms", "logs"]),
         ("platform-sam-unused", &["sqs", "sns", "ec2", "kms"], &["xray", "logs"]),
         ("platform-cfn-unused", &["xray", "sqs", "sns"], &["ec2", "kinesis", "logs"]),

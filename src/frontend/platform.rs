@@ -26,7 +26,7 @@ fn source_kind(ty: &str) -> Option<&'static str> {
 
 /// A destination `Type` (SAM `SQS`, `SNS`, `Lambda`, `EventBridge`, `S3`; Serverless `sqs`,
 /// `sns`, `function`, `eventBus`) → its IAM prefix.
-fn destination_type(ty: &str) -> &'static str {
+pub(super) fn destination_type(ty: &str) -> &'static str {
     match ty.to_ascii_lowercase().as_str() {
         "sqs" => "sqs",
         "sns" => "sns",
@@ -38,7 +38,7 @@ fn destination_type(ty: &str) -> &'static str {
 }
 
 /// The IAM prefix of an ARN's service (`arn:aws:sqs:…` → `sqs`).
-fn arn_service(arn: &str) -> Option<&'static str> {
+pub(super) fn arn_service(arn: &str) -> Option<&'static str> {
     let service = arn.strip_prefix("arn:")?.split(':').nth(1)?;
     Some(match service {
         "sqs" => "sqs",
@@ -70,6 +70,23 @@ fn type_service(ty: &str) -> Option<&'static str> {
         "AWS::MSK::Cluster" | "AWS::MSK::ServerlessCluster" => "kafka",
         "AWS::AmazonMQ::Broker" => "mq",
         "AWS::DocDB::DBCluster" => "rds",
+        _ => return None,
+    })
+}
+
+/// A Terraform resource type → the IAM prefix of its ARN.
+pub(super) fn terraform_type_service(ty: &str) -> Option<&'static str> {
+    Some(match ty {
+        "aws_sqs_queue" => "sqs",
+        "aws_sns_topic" => "sns",
+        "aws_lambda_function" | "aws_lambda_alias" => "lambda",
+        "aws_cloudwatch_event_bus" => "events",
+        "aws_s3_bucket" => "s3",
+        "aws_kinesis_stream" => "kinesis",
+        "aws_dynamodb_table" => "dynamodb",
+        "aws_msk_cluster" | "aws_msk_serverless_cluster" => "kafka",
+        "aws_mq_broker" => "mq",
+        "aws_docdb_cluster" => "rds",
         _ => return None,
     })
 }
@@ -378,5 +395,45 @@ functions:
         assert!(a.sources.iter().eq(["dynamodb", "kafka"]));
         assert!(a.destinations.iter().eq(["events", "lambda", "sns"]));
         assert!(!b.tracing && b.vpc && b.kms && b.sources.is_empty() && b.destinations.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod terraform_tests {
+    use crate::model::Platform;
+
+    #[test]
+    fn terraform_settings_and_linked_resources() {
+        let hcl = r#"
+resource "aws_sqs_queue" "jobs" {}
+resource "aws_lambda_function" "a" {
+  tracing_config { mode = "Active" }
+  dead_letter_config { target_arn = aws_sns_topic.dlq.arn }
+}
+resource "aws_lambda_function" "b" {
+  vpc_config {
+    subnet_ids         = ["s"]
+    security_group_ids = ["g"]
+  }
+  kms_key_arn = var.key
+}
+resource "aws_lambda_event_source_mapping" "m" {
+  function_name    = aws_lambda_function.a.arn
+  event_source_arn = aws_sqs_queue.jobs.arn
+}
+resource "aws_lambda_function_event_invoke_config" "c" {
+  function_name = aws_lambda_function.b.function_name
+  destination_config {
+    on_failure { destination = "arn:aws:sqs:eu-west-1:123456789012:failed" }
+  }
+}
+"#;
+        let doc = crate::loader::hcl::parse(hcl).unwrap();
+        let m = crate::frontend::terraform::build(&[("main.tf".to_string(), doc)]);
+        let get = |n: &str| m.functions.iter().find(|f| f.name == n).and_then(|f| f.platform.clone()).unwrap();
+        let (a, b): (Platform, Platform) = (get("a"), get("b"));
+        assert!(a.tracing && !a.vpc && !a.kms);
+        assert!(a.sources.iter().eq(["sqs"]) && a.destinations.iter().eq(["sns"]));
+        assert!(!b.tracing && b.vpc && b.kms && b.sources.is_empty() && b.destinations.iter().eq(["sqs"]));
     }
 }

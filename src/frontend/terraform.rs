@@ -19,8 +19,8 @@ use super::policy_document::{self, Owner};
 use super::values::Resolver;
 use crate::loader::{self, Entry, Node, Value};
 use crate::model::{
-    Condition, Effect, FileId, Format, Function, FunctionId, Loc, Model, Origin, PolicyKind, Principal, RoleId,
-    RoleKind, Statement, StatementId, Val,
+    Condition, Effect, FileId, Format, Function, FunctionId, Loc, Model, Origin, Platform, PolicyKind, Principal,
+    RoleId, RoleKind, Statement, StatementId, Val,
 };
 use crate::source::{Position, Span};
 use std::cell::Cell;
@@ -273,6 +273,7 @@ impl ModuleBuilder<'_, '_> {
         for r in module.resources_of("aws_lambda_function") {
             self.function(r);
         }
+        self.platform_links(module);
         self.lambda_modules();
         for ty in apis::GCP_FUNCTIONS {
             for r in module.resources_of(ty) {
@@ -513,9 +514,79 @@ impl ModuleBuilder<'_, '_> {
             package: super::package::terraform(r.body, &res, |ty, name| {
                 self.module.data_block(ty, name).map(|d| d.body)
             }),
+            platform: Some(function_platform(r)),
             ..Default::default()
         });
     }
+
+    /// `aws_lambda_event_source_mapping` and `aws_lambda_function_event_invoke_config`, added to
+    /// the function they name; one whose function cannot be told is taken as every function's.
+    fn platform_links(&mut self, module: &Module<'_>) {
+        for ty in ["aws_lambda_event_source_mapping", "aws_lambda_function_event_invoke_config"] {
+            for r in module.resources_of(ty) {
+                let mut add = Platform::default();
+                if ty == "aws_lambda_event_source_mapping" {
+                    let kind = match (r.body.get("event_source_arn"), r.nested("self_managed_event_source").is_empty())
+                    {
+                        (Some(arn), _) => target_kind(r, arn),
+                        (None, false) => "kafka",
+                        (None, true) => Platform::ANY,
+                    };
+                    add.sources.insert(kind.into());
+                }
+                for d in r.nested("destination_config") {
+                    for key in ["on_success", "on_failure"] {
+                        for t in d.get(key).map(Node::one_or_many).unwrap_or(&[]) {
+                            let kind = t
+                                .get("destination")
+                                .or_else(|| t.get("destination_arn"))
+                                .map_or(Platform::ANY, |n| target_kind(r, n));
+                            add.destinations.insert(kind.into());
+                        }
+                    }
+                }
+                let targets: Vec<FunctionId> = match r.body.get("function_name").and_then(|n| self.function_of(n)) {
+                    Some(f) => vec![f],
+                    None => (0..self.model.functions.len()).collect(),
+                };
+                for f in targets {
+                    if let Some(p) = self.model.functions[f].platform.as_mut() {
+                        p.sources.extend(add.sources.iter().cloned());
+                        p.destinations.extend(add.destinations.iter().cloned());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An `aws_lambda_function`'s `tracing_config`, `vpc_config`, `kms_key_arn` and
+/// `dead_letter_config` (see [`super::platform`]: unresolved counts as set).
+fn function_platform(r: &Block<'_>) -> Platform {
+    let res = r.res();
+    let tracing = r.nested("tracing_config").iter().any(|t| match t.get("mode").map(|m| res.val(m)) {
+        Some(m) => m.known().is_none_or(|v| !v.is_empty()),
+        None => false,
+    });
+    let mut p = Platform {
+        tracing,
+        vpc: !r.nested("vpc_config").is_empty(),
+        kms: r.body.get("kms_key_arn").is_some_and(|k| !k.is_null() && res.val(k).known() != Some("")),
+        ..Default::default()
+    };
+    for d in r.nested("dead_letter_config") {
+        p.destinations.insert(d.get("target_arn").map_or(Platform::ANY, |n| target_kind(r, n)).into());
+    }
+    p
+}
+
+/// The kind of the resource a value names: a reference to a resource of a known type, or a
+/// literal ARN; else unknown.
+fn target_kind(r: &Block<'_>, node: &Node) -> &'static str {
+    if let Some(refs) = reference(node) {
+        return refs.first().and_then(|t| super::platform::terraform_type_service(t)).unwrap_or(Platform::ANY);
+    }
+    r.res().val(node).known().and_then(super::platform::arn_service).unwrap_or(Platform::ANY)
 }
 
 fn owner(kind: PolicyKind, roles: Vec<RoleId>, name: String) -> Owner {

@@ -612,7 +612,7 @@ impl ModuleBuilder<'_, '_> {
     /// `google_cloudfunctions2_function.f.name`), also through an `aws_lambda_alias`; or a literal
     /// function name, Lambda ARN or Google Cloud resource id matching a function's `function_name`
     /// (Lambda) or `name` (Google Cloud).
-    fn function_of(&self, node: &Node) -> Option<FunctionId> {
+    pub(super) fn function_of(&self, node: &Node) -> Option<FunctionId> {
         self.function_in(node, 0)
     }
 

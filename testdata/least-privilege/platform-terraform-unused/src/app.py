@@ -1,0 +1,12 @@
+import os
+
+import boto3
+
+# Lambda polls the queue and the streams and writes to the destinations itself: the code only
+# stores what it receives.
+table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+
+
+def handler(event, context):
+    for record in event.get("Records", []):
+        table.put_item(Item={"id": record.get("messageId") or record["eventID"], "source": record["eventSource"]})
