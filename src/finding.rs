@@ -281,12 +281,6 @@ impl Redactor {
         Self::new(all, self.engine.clone())
     }
 
-    /// The secrets the engine finds in `s` (for a first pass over a report's strings, so that a
-    /// secret seen in one string is redacted in all of them).
-    pub fn detect(&self, s: &str) -> Vec<String> {
-        self.engine_hits(s).into_iter().map(|r| s[r].to_string()).collect()
-    }
-
     fn engine_hits(&self, s: &str) -> Vec<Range<usize>> {
         let Some(engine) = &self.engine else { return Vec::new() };
         // No path: rules limited to some paths do not run on report strings.
@@ -301,7 +295,11 @@ impl Redactor {
     /// Byte ranges of the secrets in `s`: every occurrence of a known secret, what the engine
     /// finds, and the start of a known secret that a cut left at the end of `s`.
     pub fn find(&self, s: &str) -> Vec<Range<usize>> {
-        let mut ranges = self.engine_hits(s);
+        self.find_with(s, self.engine_hits(s))
+    }
+
+    /// [`Self::find`], with what the engine finds in `s` already known.
+    fn find_with(&self, s: &str, mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
         if let Some(f) = &self.finder {
             ranges.extend(f.find_overlapping_iter(s).map(|m| m.range()));
         }
@@ -340,6 +338,30 @@ impl Redactor {
         if let Cow::Owned(r) = self.redact(s) {
             *s = r;
         }
+    }
+
+    /// Redacts every string `each` visits, in two passes: first what the engine finds in each
+    /// string becomes a known secret, then every known secret is redacted wherever it appears.
+    /// The engine scans each distinct string once: a report repeats paths and messages in every
+    /// finding and flow step, and scanning them all twice dominated reports of many findings.
+    pub fn redact_all(&self, mut each: impl FnMut(&mut dyn FnMut(&mut String))) -> Redactor {
+        let mut hits: std::collections::HashMap<String, Vec<Range<usize>>> = std::collections::HashMap::new();
+        each(&mut |s: &mut String| {
+            if !hits.contains_key(s.as_str()) {
+                hits.insert(s.clone(), self.engine_hits(s));
+            }
+        });
+        let more: Vec<String> =
+            hits.iter().flat_map(|(s, rs)| rs.iter().map(move |r| s[r.clone()].to_string())).collect();
+        let redactor = self.with(more);
+        each(&mut |s: &mut String| {
+            let engine = hits.get(s.as_str()).cloned().unwrap_or_else(|| redactor.engine_hits(s));
+            let ranges = redactor.find_with(s, engine);
+            if !ranges.is_empty() {
+                *s = redact_ranges(s, ranges);
+            }
+        });
+        redactor
     }
 }
 

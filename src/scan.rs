@@ -379,9 +379,12 @@ impl Scanner {
         }
         let functions = function_codes(&models);
         let owners = crate::code::stage::owners(&models);
-        let mut code_findings = crate::code::stage::structural_findings(&self.code_rules, &code.base, &models, &owners);
+        let (mut code_findings, taint) = rayon::join(
+            || crate::code::stage::structural_findings(&self.code_rules, &code.base, &models, &owners),
+            || crate::code::stage::taint_findings(&self.code_rules, &code.base, &models, &owners),
+        );
+        code_findings.extend(taint);
         let mut lp_findings = Vec::new();
-        code_findings.extend(crate::code::stage::taint_findings(&self.code_rules, &code.base, &models, &owners));
         let mut policies = Vec::new();
         let mut fixes = Vec::new();
         if !self.lp_rules.is_empty() {

@@ -148,14 +148,24 @@ pub fn taint_findings(
     let entries = super::taint::entries(base, &links);
     let files: Vec<&Arc<FileFacts>> =
         base.files.values().chain(base.inline.values()).filter(|f| f.generated.is_none()).collect();
+    let taint_rules: Vec<&(Rule, Arc<CompiledCode>)> = rules.iter().filter(|(_, c)| c.taint.is_some()).collect();
+    // Every (rule, file) pair at once: with one large file (a pre-commit of one handler) the
+    // rules still run side by side.
+    let pairs: Vec<(usize, &Arc<FileFacts>)> =
+        (0..taint_rules.len()).flat_map(|r| files.iter().map(move |f| (r, *f))).collect();
+    let mut per_rule: Vec<Vec<super::taint::Flow>> = vec![Vec::new(); taint_rules.len()];
+    let found: Vec<(usize, Vec<super::taint::Flow>)> = pairs
+        .par_iter()
+        .map(|&(r, facts)| {
+            let code = &taint_rules[r].1;
+            (r, super::taint::Engine::new(code, base, &entries).map(|e| e.file(facts)).unwrap_or_default())
+        })
+        .collect();
+    for (r, flows) in found {
+        per_rule[r].extend(flows);
+    }
     let mut out = Vec::new();
-    for (rule, code) in rules.iter().filter(|(_, c)| c.taint.is_some()) {
-        let flows: Vec<super::taint::Flow> = files
-            .par_iter()
-            .flat_map_iter(|facts| {
-                super::taint::Engine::new(code, base, &entries).map(|e| e.file(facts)).unwrap_or_default()
-            })
-            .collect();
+    for ((rule, code), flows) in taint_rules.iter().map(|x| (&x.0, &x.1)).zip(per_rule) {
         for ((file, pos), mut group) in super::taint::by_sink(flows) {
             group.sort_by_key(|f| f.steps.len());
             let Some(first) = group.first() else { continue };

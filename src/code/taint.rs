@@ -18,6 +18,7 @@ use super::stage::CodeBase;
 use super::{Language, ir};
 use crate::rules::code_matcher::NamePattern;
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Longest path kept (source, steps, sink).
@@ -36,7 +37,7 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Origin {
     /// A source of the rule, with its label.
-    Source(String),
+    Source(Rc<str>),
     /// Parameter `i` of the function a summary is computed for.
     Param(usize),
 }
@@ -44,7 +45,7 @@ enum Origin {
 #[derive(Debug, Clone)]
 struct Taint {
     origin: Origin,
-    steps: Vec<Step>,
+    steps: Steps,
 }
 
 impl Taint {
@@ -53,6 +54,45 @@ impl Taint {
             self.steps.push(Step { file: file.to_string(), pos, note });
         }
         self
+    }
+}
+
+/// The steps of a flow so far, newest first, shared: taint is copied at every read of a name
+/// and the whole state at every branch, so a copy must not copy the steps.
+#[derive(Debug, Clone, Default)]
+struct Steps(Option<Rc<StepNode>>);
+
+#[derive(Debug)]
+struct StepNode {
+    step: Step,
+    prev: Steps,
+    len: usize,
+}
+
+impl Steps {
+    fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |n| n.len)
+    }
+
+    fn last(&self) -> Option<&Step> {
+        self.0.as_ref().map(|n| &n.step)
+    }
+
+    fn push(&mut self, step: Step) {
+        let len = self.len() + 1;
+        self.0 = Some(Rc::new(StepNode { step, prev: std::mem::take(self), len }));
+    }
+
+    /// Oldest first.
+    fn to_vec(&self) -> Vec<Step> {
+        let mut out = Vec::with_capacity(self.len());
+        let mut at = self.0.as_deref();
+        while let Some(n) = at {
+            out.push(n.step.clone());
+            at = n.prev.0.as_deref();
+        }
+        out.reverse();
+        out
     }
 }
 
@@ -176,7 +216,7 @@ impl<'a> Engine<'a> {
 
     fn source(&self, s: &Source, facts: &FileFacts, pos: Pos, what: &str) -> Taint {
         let label = s.label.clone();
-        Taint { origin: Origin::Source(label.clone()), steps: Vec::new() }.step(
+        Taint { origin: Origin::Source(Rc::from(label.as_str())), steps: Steps::default() }.step(
             &facts.path,
             pos,
             format!("{label} enters as `{what}`"),
@@ -565,7 +605,7 @@ impl<'a> Engine<'a> {
                         bind(
                             &mut state,
                             &p.target,
-                            Some(Taint { origin: Origin::Param(i), steps: Vec::new() }),
+                            Some(Taint { origin: Origin::Param(i), steps: Steps::default() }),
                             facts,
                             p.pos,
                         );
@@ -586,8 +626,8 @@ impl<'a> Engine<'a> {
                 Origin::Param(i) => {
                     let arg = args.get(*i)?.clone()?;
                     let mut out = arg.step(&ctx.facts.path, pos, call_note.clone());
-                    for s in &t.steps {
-                        out = out.step(&s.file, s.pos, s.note.clone());
+                    for s in t.steps.to_vec() {
+                        out = out.step(&s.file, s.pos, s.note);
                     }
                     Some(out)
                 }
@@ -720,14 +760,14 @@ impl<'a> Engine<'a> {
                 ctx.summary.sinks.push((t, label.to_string(), sink_text.to_string(), pos));
             }
             Origin::Source(source) => {
-                let mut steps = t.steps.clone();
+                let mut steps = t.steps.to_vec();
                 steps.push(Step { file: file.to_string(), pos, note: format!("reaches {label}: {sink_text}") });
                 steps.dedup();
                 self.flows.borrow_mut().push(Flow {
                     file: file.to_string(),
                     pos,
                     sink: format!("{label} ({sink_text})"),
-                    source: source.clone(),
+                    source: source.to_string(),
                     steps,
                 });
             }

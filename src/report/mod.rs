@@ -239,10 +239,7 @@ impl Report {
         let mut r = self.clone();
         // First pass: secrets the engine sees in the strings themselves (a token in a route
         // path, a file name) are then redacted wherever else they appear.
-        let mut more = Vec::new();
-        r.for_each_string(|s| more.extend(self.redactor.detect(s)));
-        let redactor = self.redactor.with(more);
-        r.for_each_string(|s| redactor.redact_in_place(s));
+        let redactor = self.redactor.redact_all(|f| r.for_each_string(f));
         let key = &self.fingerprint_key;
         for f in r.findings.iter_mut().chain(r.suppressed.iter_mut().map(|s| &mut s.finding)) {
             f.fingerprint = key.apply(&f.fingerprint);

@@ -247,33 +247,43 @@ impl NamePattern {
     }
 
     /// Does the canonical path `name` match? `node:` prefixes of Node built-ins are ignored.
+    /// Called for every call site against every pattern of the code rules: no allocation.
     pub fn matches(&self, name: &str) -> bool {
         let name = name.strip_prefix("node:").unwrap_or(name);
-        let segs = split_canonical(name);
-        if self.rest {
-            segs.len() > self.segments.len() && self.segments.iter().zip(&segs).all(|(p, s)| p == "*" || p == s)
-        } else {
-            segs.len() == self.segments.len() && self.segments.iter().zip(&segs).all(|(p, s)| p == "*" || p == s)
+        // Most names fail on their last segment: check it before splitting.
+        if let Some(last) = self.segments.last().filter(|l| !self.rest && *l != "*")
+            && !name.ends_with(last.as_str())
+        {
+            return false;
         }
+        let mut segs = canonical_segments(name);
+        for p in &self.segments {
+            match segs.next() {
+                Some(s) if p == "*" || p == s => {}
+                _ => return false,
+            }
+        }
+        segs.next().is_some() == self.rest
     }
 }
 
 /// `github.com/x/events.Request` → [`github.com/x/events`, `Request`]; `a.b` → [`a`, `b`].
 pub fn split_canonical(name: &str) -> Vec<&str> {
-    match name.rfind('/') {
-        Some(i) => {
-            let tail = &name[i..];
-            match tail.find('.') {
-                Some(j) => {
-                    let mut v = vec![&name[..i + j]];
-                    v.extend(name[i + j + 1..].split('.'));
-                    v
-                }
-                None => vec![name],
-            }
-        }
-        None => name.split('.').collect(),
-    }
+    canonical_segments(name).collect()
+}
+
+/// The segments of a canonical name, lazily (see [`split_canonical`]).
+fn canonical_segments(name: &str) -> impl Iterator<Item = &str> {
+    // Go import paths keep their slashes: the package is everything up to the first `.` after
+    // the last `/`.
+    let (pkg, rest) = match name.rfind('/') {
+        Some(i) => match name[i..].find('.') {
+            Some(j) => (Some(&name[..i + j]), Some(&name[i + j + 1..])),
+            None => (Some(name), None),
+        },
+        None => (None, Some(name)),
+    };
+    pkg.into_iter().chain(rest.into_iter().flat_map(|r| r.split('.')))
 }
 
 /// Checks the languages of a rule or pattern.
