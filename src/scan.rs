@@ -597,7 +597,8 @@ impl Scanner {
 
     /// Secrets and manifests of one file's text.
     fn scan_bytes(&self, display: &str, bytes: &[u8], ctx: &ScanContext, out: &mut FileOutcome) {
-        let origin = if self.secrets.is_empty() { Origin::FirstParty } else { ctx.vendored.origin(display, bytes) };
+        let vendored = ctx.vendored.origin(display, bytes) == Origin::Vendored;
+        let origin = if vendored && !self.secrets.is_empty() { Origin::Vendored } else { Origin::FirstParty };
         let (mut hits, complete) = self.secrets.scan_bounded(display, bytes, origin, SecretEngine::budget(bytes.len()));
         if !complete {
             out.notifications.push(Notification::about(
@@ -643,7 +644,10 @@ impl Scanner {
             out.manifest =
                 Some(ManifestFile { path: display.to_string(), text: Arc::new(bytes.to_vec()), hits: ranges, content });
         }
-        if !self.reads_code() {
+        if vendored || crate::code::graph::is_dependency(display) {
+            // Third-party code is no function's own code: module graphs leave it out, and
+            // parsing it (a vendored crate tree, an installed package) cost more than the app.
+        } else if !self.reads_code() {
             // A Chalice app declares its functions and routes in code: the model rules need it.
             if !self.model_rules.is_empty() && chalice_file(display) {
                 self.parse_code(display, bytes, &hits, out);

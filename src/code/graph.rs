@@ -13,9 +13,11 @@ const MAX_FILES: usize = 5000;
 
 const JS_EXTS: [&str; 8] = [".ts", ".tsx", ".js", ".mjs", ".cjs", ".mts", ".cts", ".jsx"];
 
-/// Paths of third-party or vendored code.
+/// Paths of third-party or vendored code. (Not Rust's `target/`: build output is ignored by
+/// the walk through `.gitignore`, and a scan of a tree under a `target/` directory — as the
+/// benchmarks do — would otherwise lose every module graph.)
 pub fn is_dependency(path: &str) -> bool {
-    ["node_modules/", "site-packages/", "vendor/", ".venv/", "venv/", "dist-packages/", "/target/", ".serverless/"]
+    ["node_modules/", "site-packages/", "vendor/", ".venv/", "venv/", "dist-packages/", ".serverless/"]
         .iter()
         .any(|d| path.contains(d) || path.starts_with(d.trim_start_matches('/')))
 }
