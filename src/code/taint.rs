@@ -18,8 +18,8 @@ use super::stage::CodeBase;
 use super::{Language, ir};
 use crate::rules::code_matcher::NamePattern;
 use std::cell::RefCell;
-use std::rc::Rc;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
 
 /// Longest path kept (source, steps, sink).
 const MAX_STEPS: usize = 16;
