@@ -644,9 +644,10 @@ impl Scanner {
             out.manifest =
                 Some(ManifestFile { path: display.to_string(), text: Arc::new(bytes.to_vec()), hits: ranges, content });
         }
-        if vendored || crate::code::graph::is_dependency(display) {
-            // Third-party code is no function's own code: module graphs leave it out, and
-            // parsing it (a vendored crate tree, an installed package) cost more than the app.
+        if crate::code::graph::is_dependency(display) || (vendored && ctx.vendored.installed(display)) {
+            // Installed third-party code is no function's own code: module graphs leave it
+            // out, and parsing it (a vendored crate tree, a package) cost more than the app.
+            // (A bundle goes on: the code stage reports one too large to analyse.)
         } else if !self.reads_code() {
             // A Chalice app declares its functions and routes in code: the model rules need it.
             if !self.model_rules.is_empty() && chalice_file(display) {

@@ -170,12 +170,7 @@ fn go_packages(base: &CodeBase, facts: &FileFacts) -> Vec<String> {
 
 fn go_dir(base: &CodeBase, dir: &str) -> Vec<String> {
     let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
-    // The files under `dir` are one run of the sorted map: called per import, a scan of every
-    // file made the taint stage quadratic in the tree's size.
-    base.files
-        .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
-        .map(|(p, _)| p)
-        .take_while(|p| p.starts_with(&prefix))
+    base.files_under(dir)
         .filter(|p| p.ends_with(".go") && !p.ends_with("_test.go"))
         .filter(|p| p.strip_prefix(&prefix).is_some_and(|r| !r.contains('/')))
         .cloned()

@@ -208,7 +208,15 @@ fn why_not(f: &Function, root: &str, handler: Option<&str>, fam: Option<Family>,
         (None, _) => format!("no Go or Rust Lambda program under `{at}`"),
         (Some(h), _) => {
             let module = h.rsplit_once('.').map_or(h, |(m, _)| m);
-            if base.paths.iter().any(|p| p.starts_with(&format!("{at}/")) || at == ".") {
+            // One lookup in the sorted paths: this runs for every function left unresolved.
+            let prefix = format!("{at}/");
+            let under = at == "."
+                || base
+                    .paths
+                    .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
+                    .next()
+                    .is_some_and(|p| p.starts_with(&prefix));
+            if under {
                 format!("handler `{h}`: no file `{module}` (any extension) under `{at}`")
             } else {
                 format!("handler `{h}`: `{at}` is not among the scanned files")
@@ -362,8 +370,7 @@ fn started_handler(facts: &FileFacts) -> Option<(String, u32)> {
 /// The `.go` files directly in `dir` (no tests).
 fn go_files<'b>(base: &'b CodeBase, dir: &str) -> Vec<&'b str> {
     let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
-    base.files
-        .keys()
+    base.files_under(dir)
         .filter(|p| p.ends_with(".go") && !p.ends_with("_test.go"))
         .filter(|p| p.strip_prefix(&prefix).is_some_and(|rest| !rest.contains('/')))
         .map(String::as_str)
@@ -469,7 +476,7 @@ fn rust_bins(base: &CodeBase, crate_dir: &str) -> Vec<(String, String)> {
         out.push((package.clone(), main));
     }
     let bin_dir = join(crate_dir, "src/bin");
-    for p in base.files.keys().filter(|p| p.starts_with(&format!("{bin_dir}/")) && p.ends_with(".rs")) {
+    for p in base.files_under(&bin_dir).filter(|p| p.ends_with(".rs")) {
         let rest = &p[bin_dir.len() + 1..];
         let name = match rest.split_once('/') {
             Some((d, "main.rs")) => d.to_string(),

@@ -34,6 +34,17 @@ impl CodeBase {
     pub fn facts(&self, path: &str) -> Option<&FileFacts> {
         self.files.get(path).map(Arc::as_ref)
     }
+
+    /// The parsed files under directory `dir` (`""`: all), at any depth: one run of the sorted
+    /// map. Resolution and module graphs ask this per function and per import; a scan of every
+    /// file each time made them quadratic in the size of the tree.
+    pub fn files_under<'b>(&'b self, dir: &str) -> impl Iterator<Item = &'b String> + 'b {
+        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        self.files
+            .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
+            .map(|(p, _)| p)
+            .take_while(move |p| p.starts_with(&prefix))
+    }
 }
 
 /// Which functions' code contains each file: file → (model index, function index).

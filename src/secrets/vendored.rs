@@ -82,6 +82,12 @@ impl VendoredDirs {
         }
     }
 
+    /// Is `path` installed third-party code (a dependency directory or an installed Python
+    /// package), whatever its content?
+    pub fn installed(&self, path: &str) -> bool {
+        in_vendor_dir(path) || self.is_under(path)
+    }
+
     /// `path`, or one of its directories, is a package a distribution installed.
     fn is_under(&self, path: &str) -> bool {
         if self.prefixes.is_empty() {
