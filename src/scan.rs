@@ -389,19 +389,38 @@ impl Scanner {
         let mut fixes = Vec::new();
         if !self.lp_rules.is_empty() {
             let needs = crate::leastpriv::needs(&models, &code.base);
-            policies = crate::leastpriv::policy::policies(&models, &needs);
-            fixes = crate::leastpriv::fix::fixes(&models, &needs, &|p| {
-                texts.get(p).and_then(|t| std::str::from_utf8(&t.text).ok())
-            });
-            for (rule, check) in &self.lp_rules {
-                for (m, n) in models.iter().zip(&needs) {
-                    let found = crate::leastpriv::diff::findings(rule, *check, m, n);
-                    // Missing permissions point at the call in the code; the others at the manifest.
-                    if *check == crate::leastpriv::diff::Check::Missing {
-                        code_findings.extend(found);
-                    } else {
-                        lp_findings.extend(found);
-                    }
+            // Policies, fixes and each rule on each model are independent: side by side, or this
+            // single-threaded tail of the scan took as long as the rest of it (1,000 functions).
+            let checks: Vec<_> = self
+                .lp_rules
+                .iter()
+                .flat_map(|(rule, check)| models.iter().zip(&needs).map(move |(m, n)| (rule, *check, m, n)))
+                .collect();
+            let ((p, x), found) = rayon::join(
+                || {
+                    rayon::join(
+                        || crate::leastpriv::policy::policies(&models, &needs),
+                        || {
+                            crate::leastpriv::fix::fixes(&models, &needs, &|p| {
+                                texts.get(p).and_then(|t| std::str::from_utf8(&t.text).ok())
+                            })
+                        },
+                    )
+                },
+                || {
+                    checks
+                        .par_iter()
+                        .map(|(rule, check, m, n)| (*check, crate::leastpriv::diff::findings(rule, *check, m, n)))
+                        .collect::<Vec<_>>()
+                },
+            );
+            (policies, fixes) = (p, x);
+            for (check, found) in found {
+                // Missing permissions point at the call in the code; the others at the manifest.
+                if check == crate::leastpriv::diff::Check::Missing {
+                    code_findings.extend(found);
+                } else {
+                    lp_findings.extend(found);
                 }
             }
         }

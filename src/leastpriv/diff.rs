@@ -219,12 +219,15 @@ impl Fn<'_> {
             }
             for v in &s.actions {
                 let Some(pattern) = v.known() else { continue };
+                let rank = self.rank(si, pattern);
                 for a in catalog().expand(pattern) {
+                    // One name per action: formatting it was a third of this function.
+                    let full = a.full();
                     let e = granted.entry(a.service).or_default();
-                    match e.get(&a.full()) {
-                        Some((sj, pj, _)) if self.rank(*sj, pj) <= self.rank(si, pattern) => {}
+                    match e.get(&full) {
+                        Some((sj, pj, _)) if self.rank(*sj, pj) <= rank => {}
                         _ => {
-                            e.insert(a.full(), (si, pattern.to_string(), a));
+                            e.insert(full, (si, pattern.to_string(), a));
                         }
                     }
                 }
@@ -268,7 +271,12 @@ impl Fn<'_> {
             let severity = if mutating { self.rule.spec.severity } else { self.rule.spec.severity.lower() };
             // How the grants come: per policy, the patterns written (a SAM template by name).
             let mut sources: Vec<(String, Vec<String>)> = Vec::new();
+            // Per statement and pattern once, not per action (`s3:*` is some 200 actions).
+            let mut seen: std::collections::HashSet<(usize, &str)> = std::collections::HashSet::new();
             for (i, p, _) in actions.values() {
+                if !seen.insert((*i, p.as_str())) {
+                    continue;
+                }
                 let s = self.stmts[*i];
                 let key = match &s.origin {
                     Origin::SamTemplate { name } => format!("SAM policy template {name}"),
