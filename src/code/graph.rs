@@ -156,24 +156,28 @@ pub fn python_modules(base: &CodeBase, from: &str, root: &str, i: &Import) -> Ve
 /// Go: the other files of the package, and the packages of the same module it imports.
 fn go_packages(base: &CodeBase, facts: &FileFacts) -> Vec<String> {
     let dir = parent(&facts.path);
-    let mut out: Vec<String> =
-        go_dir(base, dir).into_iter().filter(|p| base.facts(p).is_some_and(|f| f.package == facts.package)).collect();
+    let mut out: Vec<String> = go_dir(base, dir)
+        .into_iter()
+        .filter(|p| base.facts(p).is_some_and(|f| f.package == facts.package))
+        .map(str::to_string)
+        .collect();
     if let Some((mod_dir, module)) = go_module(base, dir) {
         for i in &facts.imports {
             if let Some(rest) = i.module.strip_prefix(&format!("{module}/")) {
-                out.extend(go_dir(base, &join(&mod_dir, rest)));
+                out.extend(go_dir(base, &join(&mod_dir, rest)).into_iter().map(str::to_string));
             }
         }
     }
     out
 }
 
-fn go_dir(base: &CodeBase, dir: &str) -> Vec<String> {
+/// The Go source files of one package directory (not its subdirectories, not tests).
+pub fn go_dir<'b>(base: &'b CodeBase, dir: &str) -> Vec<&'b str> {
     let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
     base.files_under(dir)
         .filter(|p| p.ends_with(".go") && !p.ends_with("_test.go"))
         .filter(|p| p.strip_prefix(&prefix).is_some_and(|r| !r.contains('/')))
-        .cloned()
+        .map(String::as_str)
         .collect()
 }
 

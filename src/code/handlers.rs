@@ -367,16 +367,6 @@ fn started_handler(facts: &FileFacts) -> Option<(String, u32)> {
     found
 }
 
-/// The `.go` files directly in `dir` (no tests).
-fn go_files<'b>(base: &'b CodeBase, dir: &str) -> Vec<&'b str> {
-    let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
-    base.files_under(dir)
-        .filter(|p| p.ends_with(".go") && !p.ends_with("_test.go"))
-        .filter(|p| p.strip_prefix(&prefix).is_some_and(|rest| !rest.contains('/')))
-        .map(String::as_str)
-        .collect()
-}
-
 /// Go: the `main` package that starts a Lambda handler, in the code directory, or named by the
 /// handler (`bin/hello` built from `hello/`, `cmd/hello/`, `functions/hello/`).
 fn go(base: &CodeBase, root: &str, dir: &str, handler: Option<&str>, f: &Function) -> Option<Found> {
@@ -398,7 +388,7 @@ fn go(base: &CodeBase, root: &str, dir: &str, handler: Option<&str>, f: &Functio
     }
     dirs.dedup();
     for d in &dirs {
-        for file in go_files(base, d) {
+        for file in super::graph::go_dir(base, d) {
             let Some(facts) = base.facts(file) else { continue };
             if facts.package.as_deref() != Some("main") {
                 continue;
