@@ -616,8 +616,14 @@ impl Scanner {
 
     /// Secrets and manifests of one file's text.
     fn scan_bytes(&self, display: &str, bytes: &[u8], ctx: &ScanContext, out: &mut FileOutcome) {
-        let vendored = ctx.vendored.origin(display, bytes) == Origin::Vendored;
-        let origin = if vendored && !self.secrets.is_empty() { Origin::Vendored } else { Origin::FirstParty };
+        let installed = ctx.vendored.installed(display);
+        let origin = if self.secrets.is_empty() {
+            Origin::FirstParty
+        } else if installed {
+            Origin::Vendored
+        } else {
+            ctx.vendored.origin(display, bytes)
+        };
         let (mut hits, complete) = self.secrets.scan_bounded(display, bytes, origin, SecretEngine::budget(bytes.len()));
         if !complete {
             out.notifications.push(Notification::about(
@@ -663,7 +669,7 @@ impl Scanner {
             out.manifest =
                 Some(ManifestFile { path: display.to_string(), text: Arc::new(bytes.to_vec()), hits: ranges, content });
         }
-        if crate::code::graph::is_dependency(display) || (vendored && ctx.vendored.installed(display)) {
+        if installed || crate::code::graph::is_dependency(display) {
             // Installed third-party code is no function's own code: module graphs leave it
             // out, and parsing it (a vendored crate tree, a package) cost more than the app.
             // (A bundle goes on: the code stage reports one too large to analyse.)

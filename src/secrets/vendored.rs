@@ -75,11 +75,7 @@ impl VendoredDirs {
 
     /// Whose text the file at `path` is, from its path and its content.
     pub fn origin(&self, path: &str, text: &[u8]) -> Origin {
-        if in_vendor_dir(path) || self.is_under(path) || is_bundle(path, text) {
-            Origin::Vendored
-        } else {
-            Origin::FirstParty
-        }
+        if self.installed(path) || is_bundle(path, text) { Origin::Vendored } else { Origin::FirstParty }
     }
 
     /// Is `path` installed third-party code (a dependency directory or an installed Python
