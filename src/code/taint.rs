@@ -139,6 +139,12 @@ pub struct Engine<'a> {
     in_progress: RefCell<HashSet<(String, FuncId)>>,
     depth: RefCell<usize>,
     flows: RefCell<Vec<Flow>>,
+    /// Per file, the function each name finds (as [`FileFacts::function`]): looked up at every
+    /// call, a scan of every function made a file of many functions quadratic.
+    functions: RefCell<HashMap<String, Rc<HashMap<String, FuncId>>>>,
+    /// The files each import refers to, by (file, module, import position, imported name):
+    /// resolved once, not at every call through the import.
+    modules: RefCell<HashMap<(String, String, Pos, String), Rc<Vec<String>>>>,
 }
 
 impl<'a> Engine<'a> {
@@ -153,6 +159,8 @@ impl<'a> Engine<'a> {
             in_progress: RefCell::default(),
             depth: RefCell::new(0),
             flows: RefCell::default(),
+            functions: RefCell::default(),
+            modules: RefCell::default(),
         })
     }
 
@@ -445,8 +453,7 @@ impl<'a> Engine<'a> {
     fn read_source(&self, facts: &FileFacts, e: &Expr) -> Option<Taint> {
         let name = facts.resolve(e)?;
         // Reading under a source is reading it: `request.args.get` reads `flask.request`.
-        let segments = crate::rules::code_matcher::split_canonical(&name);
-        let prefixes: Vec<String> = (1..=segments.len()).map(|n| segments[..n].join(".")).collect();
+        let prefixes = canonical_prefixes(&name);
         let s = self.spec.sources.iter().find(|s| s.read.iter().any(|p| prefixes.iter().any(|x| p.matches(x))))?;
         let shown = e.path().unwrap_or(name);
         Some(self.source(s, facts, e.pos, &shown))
@@ -650,14 +657,14 @@ impl<'a> Engine<'a> {
     fn callee_function(&self, facts: &FileFacts, callee: &Expr) -> Option<(String, FuncId)> {
         match &callee.kind {
             ExprKind::Name(n) => {
-                if let Some(id) = facts.function(n).filter(|id| *id != 0) {
+                if let Some(id) = self.function(facts, n).filter(|id| *id != 0) {
                     return Some((facts.path.clone(), id));
                 }
                 let (imp, imported) = facts.import_of(n)?;
                 let target = self.module_file(facts, imp, Some(imported))?;
                 let tf = self.base.facts(&target)?;
                 let local = tf.exports.iter().find(|(e, _)| e == imported).map_or(imported, |(_, l)| l.as_str());
-                tf.function(local).filter(|id| *id != 0).map(|id| (target, id))
+                self.function(tf, local).filter(|id| *id != 0).map(|id| (target, id))
             }
             ExprKind::Member(obj, m) => {
                 let ExprKind::Name(ns) = &obj.kind else { return None };
@@ -669,11 +676,11 @@ impl<'a> Engine<'a> {
                     // Rust `mod db;` then `db::save()`.
                     facts.imports.iter().find(|i| i.kind == ImportKind::RustMod && &i.module == ns).map(|i| (i, "*"))
                 })?;
-                for target in self.module_files(facts, imp, imported) {
-                    if let Some(tf) = self.base.facts(&target) {
+                for target in self.module_files(facts, imp, imported).iter() {
+                    if let Some(tf) = self.base.facts(target) {
                         let local = tf.exports.iter().find(|(e, _)| e == m).map_or(m.as_str(), |(_, l)| l.as_str());
-                        if let Some(id) = tf.function(local).filter(|id| *id != 0) {
-                            return Some((target, id));
+                        if let Some(id) = self.function(tf, local).filter(|id| *id != 0) {
+                            return Some((target.clone(), id));
                         }
                     }
                 }
@@ -683,12 +690,33 @@ impl<'a> Engine<'a> {
         }
     }
 
-    fn module_file(&self, facts: &FileFacts, imp: &ir::Import, name: Option<&str>) -> Option<String> {
-        self.module_files(facts, imp, name.unwrap_or("*")).into_iter().next()
+    /// [`FileFacts::function`], through an index of the file's functions built once.
+    fn function(&self, facts: &FileFacts, name: &str) -> Option<FuncId> {
+        let index = self.functions.borrow().get(&facts.path).cloned();
+        let index = index.unwrap_or_else(|| {
+            let index = Rc::new(function_index(facts));
+            self.functions.borrow_mut().insert(facts.path.clone(), Rc::clone(&index));
+            index
+        });
+        index.get(name).copied()
     }
 
-    /// The files an import refers to (a Go package is several files).
-    fn module_files(&self, facts: &FileFacts, imp: &ir::Import, imported: &str) -> Vec<String> {
+    fn module_file(&self, facts: &FileFacts, imp: &ir::Import, name: Option<&str>) -> Option<String> {
+        self.module_files(facts, imp, name.unwrap_or("*")).first().cloned()
+    }
+
+    /// The files an import refers to (a Go package is several files), resolved once per import.
+    fn module_files(&self, facts: &FileFacts, imp: &ir::Import, imported: &str) -> Rc<Vec<String>> {
+        let key = (facts.path.clone(), imp.module.clone(), imp.pos, imported.to_string());
+        if let Some(files) = self.modules.borrow().get(&key) {
+            return Rc::clone(files);
+        }
+        let files = Rc::new(self.resolve_module_files(facts, imp, imported));
+        self.modules.borrow_mut().insert(key, Rc::clone(&files));
+        files
+    }
+
+    fn resolve_module_files(&self, facts: &FileFacts, imp: &ir::Import, imported: &str) -> Vec<String> {
         let base = self.base;
         match facts.language {
             Some(Language::JavaScript | Language::TypeScript | Language::Tsx) => {
@@ -773,6 +801,33 @@ impl<'a> Engine<'a> {
             }
         }
     }
+}
+
+/// The prefixes of a canonical name by whole segments (as
+/// [`split_canonical`](crate::rules::code_matcher::split_canonical) splits it), shortest first:
+/// `a.b.c` → `a`, `a.b`, `a.b.c`; `github.com/x/events.Request` → `github.com/x/events`, the
+/// whole. Slices of the name: this runs at every read of a name.
+fn canonical_prefixes(name: &str) -> Vec<&str> {
+    // Segments are separated by the dots after the last `/` (a Go package path keeps its own).
+    let from = name.rfind('/').unwrap_or(0);
+    let mut out: Vec<&str> = name[from..].match_indices('.').map(|(i, _)| &name[..from + i]).collect();
+    out.push(name);
+    out
+}
+
+/// Name → the function [`FileFacts::function`] finds: the first top-level function of that
+/// name, else the first function of that name.
+fn function_index(facts: &FileFacts) -> HashMap<String, FuncId> {
+    let mut out: HashMap<String, FuncId> = HashMap::new();
+    for (id, f) in facts.functions.iter().enumerate() {
+        out.entry(f.name.clone()).or_insert(id);
+    }
+    for (id, f) in facts.functions.iter().enumerate().rev() {
+        if f.parent == Some(0) {
+            out.insert(f.name.clone(), id);
+        }
+    }
+    out
 }
 
 fn display_file(f: &str) -> &str {
@@ -981,8 +1036,9 @@ pub fn entries(base: &CodeBase, links: &[(String, String)]) -> Entries {
     }
     let all: Vec<&FileFacts> = base.files.values().chain(base.inline.values()).map(|a| a.as_ref()).collect();
     for facts in all {
+        let exported: HashSet<&str> = facts.exports.iter().map(|(_, l)| l.as_str()).collect();
         for (id, func) in facts.functions.iter().enumerate().skip(1) {
-            if looks_like_handler(facts, func) {
+            if looks_like_handler(facts, func, &exported) {
                 add(facts, id);
             }
         }
@@ -1001,7 +1057,8 @@ fn is_context(p: &ir::Param) -> bool {
         || ty.ends_with("Context") && !ty.contains("Event")
 }
 
-fn looks_like_handler(facts: &FileFacts, func: &ir::Func) -> bool {
+/// `exported`: the local names the file exports.
+fn looks_like_handler(facts: &FileFacts, func: &ir::Func, exported: &HashSet<&str>) -> bool {
     let names: Vec<String> = func.params.iter().map(|p| p.name().unwrap_or("").to_ascii_lowercase()).collect();
     let first_is_event =
         names.first().is_some_and(|n| matches!(n.as_str(), "event" | "evt" | "ev" | "_event" | "payload"));
@@ -1009,8 +1066,7 @@ fn looks_like_handler(facts: &FileFacts, func: &ir::Func) -> bool {
         names.get(1).is_some_and(|n| matches!(n.as_str(), "context" | "ctx" | "_context" | "lambda_context"));
     match facts.language {
         Some(Language::JavaScript | Language::TypeScript | Language::Tsx) => {
-            let exported = facts.exports.iter().any(|(_, l)| l == &func.name);
-            first_is_event && (exported || second_is_context)
+            first_is_event && (exported.contains(func.name.as_str()) || second_is_context)
         }
         Some(Language::Python) => first_is_event && (second_is_context || func.name.ends_with("handler")),
         _ => false,
@@ -1048,4 +1104,16 @@ pub fn by_sink(flows: Vec<Flow>) -> BTreeMap<(String, Pos), Vec<Flow>> {
         out.entry((f.file.clone(), f.pos)).or_default().push(f);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn canonical_prefixes_are_joined_segments() {
+        for name in ["a", "a.b.c", "", "a..b", "a.", ".a", "x/y", "x/y.", "a.b/c.d.e", "github.com/x/events.Request"] {
+            let segs = crate::rules::code_matcher::split_canonical(name);
+            let joined: Vec<String> = (1..=segs.len()).map(|n| segs[..n].join(".")).collect();
+            assert_eq!(super::canonical_prefixes(name), joined, "{name}");
+        }
+    }
 }
