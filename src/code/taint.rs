@@ -130,6 +130,9 @@ struct Ctx<'a> {
     summary: Summary,
 }
 
+/// An import of a file, with the name imported through it.
+type ImportKey = (String, String, Pos, String);
+
 pub struct Engine<'a> {
     spec: &'a Spec,
     lang_ok: &'a CompiledCode,
@@ -144,7 +147,7 @@ pub struct Engine<'a> {
     functions: RefCell<HashMap<String, Rc<HashMap<String, FuncId>>>>,
     /// The files each import refers to, by (file, module, import position, imported name):
     /// resolved once, not at every call through the import.
-    modules: RefCell<HashMap<(String, String, Pos, String), Rc<Vec<String>>>>,
+    modules: RefCell<HashMap<ImportKey, Rc<Vec<String>>>>,
 }
 
 impl<'a> Engine<'a> {
