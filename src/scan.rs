@@ -1094,13 +1094,7 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
         let (given, first) = (opts.fingerprint_key.clone(), opts.paths.first().cloned());
         std::thread::spawn(move || fingerprint_key(given.as_deref(), first))
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(worker_threads(opts.threads))
-        // Code analysis recurses over syntax trees (to bounded depths); reserve room for it.
-        .stack_size(16 << 20)
-        .build()
-        .map_err(|e| ScanError::Threads(e.to_string()))?;
-    let threads = pool.current_num_threads();
+    let threads = worker_threads(opts.threads);
     let dopts = DiscoverOptions { no_ignore: opts.no_ignore, respect_ignore_files: opts.respect_ignore_files, threads };
     let mut notes = Vec::new();
     // With --changed-since, only changed files are reported on, but every manifest is read so
@@ -1173,6 +1167,14 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
     let scanner = Scanner::new(rules, opts.max_file_size)
         .with_public_routes(opts.public_routes.clone())
         .with_builtin_redaction(rules);
+    // Started once there is work for them (idle workers waiting for it took CPU time from the
+    // thread preparing it), and no more of them than files.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.min(inputs.len()).max(1))
+        // Code analysis recurses over syntax trees (to bounded depths); reserve room for it.
+        .stack_size(16 << 20)
+        .build()
+        .map_err(|e| ScanError::Threads(e.to_string()))?;
     let progress = opts.progress.then(|| crate::progress::Progress::start(inputs.len()));
     let done = progress.as_ref().map_or_else(|| Arc::new(AtomicUsize::new(0)), |p| p.counter());
     let mut report = pool.install(|| scanner.scan_inputs_counting(&inputs, &done));

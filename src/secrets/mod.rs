@@ -557,14 +557,21 @@ impl SecretEngine {
             .zip(&generic)
             .map(|((r, _), &g)| !g && matches!(r.spec.precision, Precision::VeryHigh | Precision::High))
             .collect();
-        let index_of = |ids: &[String]| -> Vec<usize> {
-            ids.iter().filter_map(|id| rules.iter().position(|(r, _)| r.id() == id)).collect()
+        let (absorbs, supersedes) = {
+            // Each id's first rule, looked up rather than searched for (once per id named).
+            let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(rules.len());
+            for (i, (r, _)) in rules.iter().enumerate() {
+                by_id.entry(r.id()).or_insert(i);
+            }
+            let index_of = |ids: &[String]| -> Vec<usize> {
+                ids.iter().filter_map(|id| by_id.get(id.as_str()).copied()).collect()
+            };
+            let absorbs = rules
+                .iter()
+                .map(|(_, c)| index_of(c.pair.as_ref().map(|p| p.absorbs.as_slice()).unwrap_or_default()))
+                .collect();
+            (absorbs, rules.iter().map(|(_, c)| index_of(&c.supersedes)).collect())
         };
-        let absorbs = rules
-            .iter()
-            .map(|(_, c)| index_of(c.pair.as_ref().map(|p| p.absorbs.as_slice()).unwrap_or_default()))
-            .collect();
-        let supersedes = rules.iter().map(|(_, c)| index_of(&c.supersedes)).collect();
         Self { ac, triggers, rules, vendor_ok, generic, absorbs, supersedes }
     }
 
