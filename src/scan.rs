@@ -317,7 +317,7 @@ impl Scanner {
                 }
             }
         }
-        for o in outcomes {
+        for (input, o) in outcomes.into_iter().enumerate() {
             secrets.extend(o.secrets);
             report.stats.files_scanned += u64::from(o.scanned);
             report.stats.bytes_scanned += o.bytes;
@@ -326,14 +326,14 @@ impl Scanner {
             report.directives.extend(o.directives);
             manifests.extend(o.manifest);
             if let Some(c) = o.code {
-                code.texts.insert(c.facts.path.clone(), (c.text, c.hits));
+                code.texts.insert(c.facts.path.clone(), CodeText { input, sum: c.sum, hits: c.hits });
                 code.base.files.insert(c.facts.path.clone(), c.facts);
             }
             if let Some((path, text)) = o.aux {
                 code.base.aux.insert(path, text);
             }
         }
-        let (findings, functions, policies, fixes) = self.model_findings(manifests, code);
+        let (findings, functions, policies, fixes) = self.model_findings(manifests, code, inputs);
         report.findings.extend(findings);
         report.policies = policies;
         report.fixes = fixes;
@@ -347,7 +347,7 @@ impl Scanner {
 
     /// Builds the models (Terraform modules from their directories' files), runs the model
     /// rules on them, and gives each finding its redacted source line.
-    fn model_findings(&self, manifests: Vec<ManifestFile>, mut code: CodeFiles) -> ModelOutcome {
+    fn model_findings(&self, manifests: Vec<ManifestFile>, mut code: CodeFiles, inputs: &[Input]) -> ModelOutcome {
         if manifests.is_empty() && code.base.files.is_empty() {
             return (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         }
@@ -433,31 +433,49 @@ impl Scanner {
             .collect();
         findings.extend(lp_findings);
         crate::leastpriv::diff::merge_causes(&models, &mut findings);
-        let mut indexes: HashMap<String, (LineIndex, FileSecrets)> = HashMap::new();
+        // Source files are read again for their findings' lines (once each): keeping the text
+        // of every parsed file until now cost as much memory as the sources themselves.
+        let mut sources: HashMap<String, Option<(Vec<u8>, LineIndex, FileSecrets)>> = HashMap::new();
+        let mut code_snippet = |f: &mut Finding| {
+            let Some(t) = code.texts.get(&f.location.path) else { return };
+            let source = sources.entry(f.location.path.clone()).or_insert_with(|| {
+                let text = self.reread(&inputs[t.input], t.sum)?;
+                let (index, secrets) = (LineIndex::new(&text), FileSecrets::new(&text, &t.hits));
+                Some((text, index, secrets))
+            });
+            if let Some((text, index, secrets)) = source {
+                let line = index.line_range(text, f.location.span.start.line);
+                f.snippet = snippet(text, line, secrets);
+            }
+        };
         for f in &mut findings {
             if let Some(ManifestText { text, secrets, index }) = texts.get(&f.location.path) {
                 let line = index.line_range(text, f.location.span.start.line);
                 f.snippet = snippet(text, line, secrets);
-            } else if let Some((text, hits)) = code.texts.get(&f.location.path) {
+            } else {
                 // A model declared in code (Chalice).
-                let (index, secrets) = indexes
-                    .entry(f.location.path.clone())
-                    .or_insert_with(|| (LineIndex::new(text), FileSecrets::new(text, hits)));
-                let line = index.line_range(text, f.location.span.start.line);
-                f.snippet = snippet(text, line, secrets);
+                code_snippet(f);
             }
         }
-        for f in &mut code_findings {
-            if let Some((text, hits)) = code.texts.get(&f.location.path) {
-                let (index, secrets) = indexes
-                    .entry(f.location.path.clone())
-                    .or_insert_with(|| (LineIndex::new(text), FileSecrets::new(text, hits)));
-                let line = index.line_range(text, f.location.span.start.line);
-                f.snippet = snippet(text, line, secrets);
-            }
-        }
+        code_findings.iter_mut().for_each(code_snippet);
         findings.extend(code_findings);
         (findings, functions, policies, fixes)
+    }
+
+    /// The text `input` was scanned as, read again; none when it is no longer the same (it
+    /// changed during the scan: its secrets' positions would not hold) or cannot be read.
+    fn reread(&self, input: &Input, sum: TextSum) -> Option<Vec<u8>> {
+        let text = match input {
+            Input::Memory { content, .. } => decode(content)?.into_owned(),
+            Input::Disk(f) => {
+                let mut buf = Vec::new();
+                match read_file(&f.path, self.max_file_size, &mut buf) {
+                    Ok(FileRead::Text) => decode(&buf)?.into_owned(),
+                    _ => return None,
+                }
+            }
+        };
+        (TextSum::of(&text) == sum).then_some(text)
     }
 
     /// Parses a YAML/JSON/HCL file that may be a manifest. Parse errors are reported only for
@@ -739,7 +757,7 @@ impl Scanner {
         }
         out.code = Some(CodeFile {
             facts: Arc::new(facts),
-            text: Arc::new(bytes.to_vec()),
+            sum: TextSum::of(bytes),
             hits: hits.iter().map(|h| h.secret.clone()).collect(),
         });
     }
@@ -1053,21 +1071,45 @@ type ModelOutcome = (
     Vec<crate::leastpriv::fix::Fix>,
 );
 
-/// A parsed source file, with its text and secrets for snippets.
+/// A parsed source file, with what its findings' snippets need: the secrets in it, and a
+/// check that its text, read again, is still what was scanned.
 struct CodeFile {
     facts: Arc<crate::code::FileFacts>,
-    text: Arc<Vec<u8>>,
+    sum: TextSum,
     hits: Vec<std::ops::Range<usize>>,
 }
 
-type TextAndSecrets = (Arc<Vec<u8>>, Vec<std::ops::Range<usize>>);
+/// The length and a hash of a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TextSum {
+    len: usize,
+    hash: u64,
+}
+
+impl TextSum {
+    fn of(text: &[u8]) -> Self {
+        use std::hash::Hasher;
+        // Fixed keys: the same text gives the same sum within a run.
+        let mut h = std::hash::DefaultHasher::new();
+        h.write(text);
+        Self { len: text.len(), hash: h.finish() }
+    }
+}
+
+/// Where a parsed file's text comes from again (its index among the inputs), with its sum and
+/// secrets.
+struct CodeText {
+    input: usize,
+    sum: TextSum,
+    hits: Vec<std::ops::Range<usize>>,
+}
 
 /// The code side of a scan, gathered after the per-file phase.
 #[derive(Default)]
 struct CodeFiles {
     base: crate::code::stage::CodeBase,
-    /// Text and secret ranges of each parsed file, for snippets.
-    texts: HashMap<String, TextAndSecrets>,
+    /// Each parsed file's input and secret ranges, for snippets.
+    texts: HashMap<String, CodeText>,
 }
 
 #[derive(Default)]
