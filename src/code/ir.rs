@@ -505,3 +505,44 @@ pub fn forget_byte_ranges(facts: &mut FileFacts) {
         }
     });
 }
+
+/// Moves every function id but the top level's (0) `offset` up: the facts of a piece of a file
+/// appended after the functions of the pieces before it.
+pub fn renumber_functions(facts: &mut FileFacts, offset: usize) {
+    let shift = |id: &mut FuncId| {
+        if *id != 0 {
+            *id += offset;
+        }
+    };
+    visit_pos_mut(facts, &mut |_, k| {
+        if let ExprKind::Func(id) = k {
+            shift(id);
+        }
+    });
+    fn defs(list: &mut [Stmt], shift: &dyn Fn(&mut FuncId)) {
+        for s in list {
+            match s {
+                Stmt::Def(id) => shift(id),
+                Stmt::If { then, els, .. } => {
+                    defs(then, shift);
+                    defs(els, shift);
+                }
+                Stmt::Loop { body, .. } | Stmt::Block(body) => defs(body, shift),
+                Stmt::Try { body, handlers, finally } => {
+                    defs(body, shift);
+                    for (_, _, h) in handlers {
+                        defs(h, shift);
+                    }
+                    defs(finally, shift);
+                }
+                Stmt::Expr(_) | Stmt::Assign { .. } | Stmt::Return(..) | Stmt::Throw(..) | Stmt::Jump(_) => {}
+            }
+        }
+    }
+    for func in &mut facts.functions {
+        defs(&mut func.body, &shift);
+        if let Some(p) = &mut func.parent {
+            shift(p);
+        }
+    }
+}

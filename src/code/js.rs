@@ -9,6 +9,20 @@ use super::ts::{self, Lower, named_children};
 use tree_sitter::Node;
 
 pub fn lower(path: &str, lang: Language, text: &[u8]) -> FileFacts {
+    if let Some(facts) = ts::lower_in_pieces(path, lang, text, stmts) {
+        return facts;
+    }
+    lower_whole(path, lang, text)
+}
+
+/// The file cut into pieces at `cuts` (see [`ts::lower_at`]): how large files are lowered,
+/// open to tests that check the pieces give the facts of the whole.
+pub fn lower_cut(path: &str, lang: Language, text: &[u8], cuts: &[usize]) -> Option<FileFacts> {
+    ts::lower_at(path, lang, text, cuts, stmts)
+}
+
+/// The file parsed and lowered in one piece.
+pub fn lower_whole(path: &str, lang: Language, text: &[u8]) -> FileFacts {
     let mut l = Lower::new(path, lang, text);
     match ts::parse(lang, text) {
         Ok(tree) => {

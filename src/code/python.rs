@@ -6,6 +6,20 @@ use super::ts::{self, Lower, field_children, named_children};
 use tree_sitter::Node;
 
 pub fn lower(path: &str, text: &[u8]) -> FileFacts {
+    if let Some(facts) = ts::lower_in_pieces(path, Language::Python, text, stmts) {
+        return facts;
+    }
+    lower_whole(path, text)
+}
+
+/// The file cut into pieces at `cuts` (see [`ts::lower_at`]): how large files are lowered,
+/// open to tests that check the pieces give the facts of the whole.
+pub fn lower_cut(path: &str, text: &[u8], cuts: &[usize]) -> Option<FileFacts> {
+    ts::lower_at(path, Language::Python, text, cuts, stmts)
+}
+
+/// The file parsed and lowered in one piece.
+pub fn lower_whole(path: &str, text: &[u8]) -> FileFacts {
     let mut l = Lower::new(path, Language::Python, text);
     match ts::parse(Language::Python, text) {
         Ok(tree) => {

@@ -32,6 +32,11 @@ thread_local! {
 
 /// Parses `text`, abandoning the parse after [`PARSE_TIME`].
 pub fn parse(lang: Language, text: &[u8]) -> Result<Tree, String> {
+    parse_range(lang, text, None)
+}
+
+/// Parses `text`, or only the bytes `range` of it (nodes keep their places in the whole text).
+fn parse_range(lang: Language, text: &[u8], range: Option<std::ops::Range<usize>>) -> Result<Tree, String> {
     PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
         let i = match parsers.iter().position(|(l, _)| *l == lang) {
@@ -44,6 +49,20 @@ pub fn parse(lang: Language, text: &[u8]) -> Result<Tree, String> {
             }
         };
         let parser = &mut parsers[i].1;
+        if let Some(r) = &range {
+            let point = |offset: usize| {
+                let row = memchr::memchr_iter(b'\n', &text[..offset]).count();
+                let line_start = memchr::memrchr(b'\n', &text[..offset]).map_or(0, |i| i + 1);
+                tree_sitter::Point::new(row, offset - line_start)
+            };
+            let included = tree_sitter::Range {
+                start_byte: r.start,
+                end_byte: r.end,
+                start_point: point(r.start),
+                end_point: point(r.end),
+            };
+            parser.set_included_ranges(&[included]).map_err(|e| format!("range not usable: {e:?}"))?;
+        }
         let start = Instant::now();
         let mut progress = |_: &tree_sitter::ParseState| start.elapsed() > PARSE_TIME;
         let opts = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
@@ -54,8 +73,170 @@ pub fn parse(lang: Language, text: &[u8]) -> Result<Tree, String> {
             Some(opts),
         );
         parser.reset();
+        if range.is_some() {
+            // Back to the whole text for the next parse on this thread (an empty list is the whole).
+            parser.set_included_ranges(&[]).map_err(|e| format!("range not usable: {e:?}"))?;
+        }
         tree.ok_or_else(|| format!("parsing took longer than {} seconds and was abandoned", PARSE_TIME.as_secs()))
     })
+}
+
+/// Files from this size on are parsed and lowered in pieces side by side (tree-sitter parses
+/// one text on one thread; a 5,000-line handler file was most of a pre-commit scan).
+pub const PIECES_FROM: usize = 64 << 10;
+/// The smallest piece worth a thread of its own.
+const MIN_PIECE: usize = 24 << 10;
+
+/// The code facts of a large file lowered in pieces side by side, each piece a run of
+/// top-level statements parsed on its own (`top` lowers a piece's root into statements), or
+/// `None` when the file is small, has no places to cut, or any piece does not parse cleanly
+/// or hits a limit: then the file is lowered whole, as ever. Cuts are only made where a
+/// top-level statement starts after one that ended (see [`cut_points`]), and a piece that
+/// parses without error there parses as it does in the whole, so the facts are the same.
+pub fn lower_in_pieces(
+    path: &str,
+    lang: Language,
+    text: &[u8],
+    top: fn(&mut Lower<'_>, Node<'_>) -> Vec<crate::code::ir::Stmt>,
+) -> Option<FileFacts> {
+    let threads = rayon::current_num_threads().min(text.len() / MIN_PIECE);
+    if text.len() < PIECES_FROM || threads < 2 {
+        return None;
+    }
+    let cuts = cut_points(lang, text, threads);
+    if cuts.is_empty() {
+        return None;
+    }
+    lower_at(path, lang, text, &cuts, top)
+}
+
+/// The code facts of a file cut at `cuts` (ascending line starts), its pieces parsed and
+/// lowered side by side; `None` when any piece does not parse cleanly or hits a limit.
+pub fn lower_at(
+    path: &str,
+    lang: Language,
+    text: &[u8],
+    cuts: &[usize],
+    top: fn(&mut Lower<'_>, Node<'_>) -> Vec<crate::code::ir::Stmt>,
+) -> Option<FileFacts> {
+    let bounds: Vec<usize> =
+        std::iter::once(0).chain(cuts.iter().copied()).chain(std::iter::once(text.len())).collect();
+    if bounds.windows(2).any(|w| w[0] >= w[1]) {
+        return None;
+    }
+    let piece = |start: usize, end: usize| -> Option<FileFacts> {
+        let tree = parse_range(lang, text, Some(start..end)).ok()?;
+        let root = tree.root_node();
+        if root.has_error() {
+            return None;
+        }
+        let mut l = Lower::new(path, lang, text);
+        let body = top(&mut l, root);
+        l.func(0).body = body;
+        l.facts.problems.is_empty().then_some(l.facts)
+    };
+    // Threads of their own with the deep-nesting stack (as `code::facts` gives deep files), not
+    // the scan's workers: a piece may nest as deeply as any file.
+    let parts: Vec<Option<FileFacts>> = std::thread::scope(|s| {
+        let handles: Vec<_> = bounds
+            .windows(2)
+            .map(|w| {
+                let (start, end) = (w[0], w[1]);
+                std::thread::Builder::new().stack_size(super::DEEP_STACK).spawn_scoped(s, move || piece(start, end))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.ok().and_then(|h| h.join().ok()).flatten()).collect()
+    });
+    let mut parts = parts.into_iter();
+    let mut out = parts.next()??;
+    for part in parts {
+        let mut part = part?;
+        crate::code::ir::renumber_functions(&mut part, out.functions.len() - 1);
+        let mut functions = part.functions.into_iter();
+        if let Some(top) = functions.next() {
+            out.functions[0].body.extend(top.body);
+        }
+        out.functions.extend(functions);
+        out.imports.extend(part.imports);
+        out.exports.extend(part.exports);
+    }
+    Some(out)
+}
+
+/// Up to `pieces - 1` byte offsets, near equal shares of the text, where a top-level
+/// statement starts on a line of its own after one that is complete:
+/// - JavaScript / TypeScript: a line at column 0 that starts a declaration (`const `,
+///   `function `, `export `, `exports.`, …), the line before (blank lines aside) ending in
+///   `;` or `}`: no expression continues over such a line (automatic semicolon insertion).
+/// - Python: a line at column 0 starting `def `, `async def `, `class ` or `@`, after a blank
+///   line: nothing open carries over a blank line but brackets and strings.
+///
+/// A cut inside a string, a comment or brackets leaves the piece before it unparseable, and
+/// [`lower_in_pieces`] then lowers the file whole.
+pub fn cut_points(lang: Language, text: &[u8], pieces: usize) -> Vec<usize> {
+    let js_starts: &[&[u8]] = &[
+        b"const ",
+        b"let ",
+        b"var ",
+        b"function ",
+        b"function*",
+        b"async function",
+        b"class ",
+        b"export ",
+        b"import ",
+        b"exports.",
+        b"module.exports",
+    ];
+    let py_starts: &[&[u8]] = &[b"def ", b"async def ", b"class ", b"@"];
+    let (starts, python) = match lang {
+        Language::JavaScript | Language::TypeScript | Language::Tsx => (js_starts, false),
+        Language::Python => (py_starts, true),
+        Language::Go | Language::Rust => return Vec::new(),
+    };
+    let cuttable = |at: usize| -> bool {
+        let line = &text[at..];
+        if !starts.iter().any(|s| line.starts_with(s)) {
+            return false;
+        }
+        // The lines before, back to the last one with text.
+        let mut end = at;
+        let mut blank = false;
+        while end > 0 {
+            let newline = end - 1;
+            let start = memchr::memrchr(b'\n', &text[..newline]).map_or(0, |i| i + 1);
+            let l = text[start..newline].trim_ascii();
+            if !l.is_empty() {
+                return if python { blank } else { l.ends_with(b";") || l.ends_with(b"}") };
+            }
+            blank = true;
+            end = start;
+        }
+        false
+    };
+    let mut out = Vec::new();
+    for k in 1..pieces {
+        let target = text.len() * k / pieces;
+        let from = out.last().map_or(target, |&last: &usize| target.max(last + 1));
+        // The first line start at or after the share's end where a cut can be made.
+        let mut at = memchr::memrchr(b'\n', &text[..from.min(text.len())]).map_or(0, |i| i + 1);
+        if at < from {
+            at = match memchr::memchr(b'\n', &text[from..]) {
+                Some(i) => from + i + 1,
+                None => break,
+            };
+        }
+        while at < text.len() && !cuttable(at) {
+            at = match memchr::memchr(b'\n', &text[at..]) {
+                Some(i) => at + i + 1,
+                None => text.len(),
+            };
+        }
+        if at >= text.len() || at == 0 {
+            break;
+        }
+        out.push(at);
+    }
+    out
 }
 
 /// The state of one file's lowering.
@@ -227,4 +408,84 @@ pub fn named_children<'a>(n: Node<'a>) -> Vec<Node<'a>> {
 pub fn field_children<'a>(n: Node<'a>, field: &str) -> Vec<Node<'a>> {
     let mut c = n.walk();
     n.children_by_field_name(field, &mut c).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::code::{js, python};
+
+    const JS: &str = "const { exec } = require('child_process');\n\
+        // leading comment;\n\
+        exports.a = async (event) => {\n  exec('x ' + event.body);\n};\n\n\
+        function helper(x) {\n  return x;\n}\n\
+        const tpl = `a\n}\nconst inside = 1;\n`;\n\
+        class K {\n  m() { return helper(1); }\n}\n\
+        export const b = (e) => helper(e.q);\n\
+        let z = 1\n\
+        var é = 'ü';\n\
+        module.exports.c = function named(event) { return eval(event.body); };\n";
+
+    const PY: &str = "import os\n\n\
+        def a(event, context):\n    os.system(event['x'])\n\n\
+        s = \"\"\"\n\ndef inside():\n    pass\n\"\"\"\n\n\
+        @decorator\n\n\
+        def b(event, context):\n    return {'body': str(event)}\n\n\
+        class C:\n    def m(self, x):\n        return x\n\n\
+        async def d(e):\n    return e\n";
+
+    fn whole_and_cuts(lang: Language, text: &str) -> (FileFacts, Vec<usize>) {
+        let whole = match lang {
+            Language::Python => python::lower_whole("f.py", text.as_bytes()),
+            _ => js::lower_whole("f.js", lang, text.as_bytes()),
+        };
+        (whole, cut_points(lang, text.as_bytes(), text.len()))
+    }
+
+    fn cut(lang: Language, text: &str, cuts: &[usize]) -> Option<FileFacts> {
+        match lang {
+            Language::Python => python::lower_cut("f.py", text.as_bytes(), cuts),
+            _ => js::lower_cut("f.js", lang, text.as_bytes(), cuts),
+        }
+    }
+
+    #[test]
+    fn pieces_give_the_facts_of_the_whole() {
+        for (lang, text) in [(Language::JavaScript, JS), (Language::TypeScript, JS), (Language::Python, PY)] {
+            let (whole, cuts) = whole_and_cuts(lang, text);
+            assert!(whole.problems.is_empty(), "{lang:?}: {:?}", whole.problems);
+            assert!(cuts.len() >= 4, "{lang:?}: cuts {cuts:?}");
+            // Every cut alone, and all of them at once.
+            let mut sets: Vec<Vec<usize>> = cuts.iter().map(|c| vec![*c]).collect();
+            sets.push(cuts.clone());
+            let mut cleanly = 0;
+            for set in sets {
+                if let Some(facts) = cut(lang, text, &set) {
+                    assert_eq!(format!("{facts:?}"), format!("{whole:?}"), "{lang:?} cut at {set:?}");
+                    cleanly += 1;
+                }
+            }
+            assert!(cleanly >= 3, "{lang:?}: only {cleanly} cuts parsed cleanly");
+        }
+    }
+
+    #[test]
+    fn a_cut_inside_a_string_falls_back() {
+        // The line in the template literal / triple-quoted string looks like a statement.
+        let js = JS.find("const inside").expect("line");
+        assert!(cut_points(Language::JavaScript, JS.as_bytes(), JS.len()).contains(&js));
+        assert!(cut(Language::JavaScript, JS, &[js]).is_none());
+        let py = PY.find("def inside").expect("line");
+        assert!(cut_points(Language::Python, PY.as_bytes(), PY.len()).contains(&py));
+        assert!(cut(Language::Python, PY, &[py]).is_none());
+    }
+
+    #[test]
+    fn cuts_start_statements_at_column_zero() {
+        let text = "const a = 1;\n  const b = 2;\nfoo()\nconst c = 3;\n\nconst d = 4;\n";
+        let cuts = cut_points(Language::JavaScript, text.as_bytes(), 100);
+        let at: Vec<&str> = cuts.iter().map(|&c| text[c..].lines().next().unwrap_or("")).collect();
+        // Not the indented line, not after `foo()` (no `;`: it might continue).
+        assert_eq!(at, vec!["const d = 4;"]);
+    }
 }
