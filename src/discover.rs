@@ -27,6 +27,8 @@ pub struct DiscoverOptions {
     /// Honour `.ignore` and `.rgignore` files (opt-in: they are repository-controlled and are
     /// not what git ships).
     pub respect_ignore_files: bool,
+    /// Walker threads; 0 picks one per core (asked only when a directory is walked: asking
+    /// costs reading the cgroup's CPU quota, a pre-commit run over files need not).
     pub threads: usize,
 }
 
@@ -117,7 +119,7 @@ fn walk(
         .git_exclude(!opts.no_ignore)
         .ignore(!opts.no_ignore && opts.respect_ignore_files)
         .parents(!opts.no_ignore)
-        .threads(opts.threads.max(1))
+        .threads(if opts.threads == 0 { crate::scan::worker_threads(0) } else { opts.threads })
         .filter_entry(|e| e.file_name() != ".git");
     if !opts.no_ignore && opts.respect_ignore_files {
         builder.add_custom_ignore_filename(".rgignore");

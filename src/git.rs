@@ -436,7 +436,7 @@ fn os_path(bytes: &[u8]) -> PathBuf {
 /// directory above it holds a `.git` or a `HEAD` (a bare repository). The two git processes
 /// that otherwise learn there is none were about a tenth of the CPU of a pre-commit run over
 /// one small file outside a repository.
-fn may_be_in_repository(dir: &std::path::Path) -> bool {
+pub fn may_be_in_repository(dir: &std::path::Path) -> bool {
     if ["GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR"].iter().any(|v| std::env::var_os(v).is_some()) {
         return true;
     }

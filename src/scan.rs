@@ -18,7 +18,7 @@ use crate::source::LineIndex;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -1132,12 +1132,19 @@ struct FileOutcome {
 pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
     // The fingerprint key may take two git processes: they run while the files are scanned,
     // since starting them is a large part of a pre-commit run over one small file.
-    let key = {
+    // Outside a repository there is no process to wait for: no thread either (on a busy
+    // machine, waiting for one to be scheduled cost more than the rest of the run).
+    let key = if opts.fingerprint_key.is_none() && crate::git::may_be_in_repository(&key_dir(opts.paths.first())) {
         let (given, first) = (opts.fingerprint_key.clone(), opts.paths.first().cloned());
-        std::thread::spawn(move || fingerprint_key(given.as_deref(), first))
+        Err(std::thread::spawn(move || fingerprint_key(given.as_deref(), first.as_ref())))
+    } else {
+        Ok(fingerprint_key(opts.fingerprint_key.as_deref(), opts.paths.first()))
     };
-    let threads = worker_threads(opts.threads);
-    let dopts = DiscoverOptions { no_ignore: opts.no_ignore, respect_ignore_files: opts.respect_ignore_files, threads };
+    let dopts = DiscoverOptions {
+        no_ignore: opts.no_ignore,
+        respect_ignore_files: opts.respect_ignore_files,
+        threads: if opts.threads == 0 { 0 } else { worker_threads(opts.threads) },
+    };
     let mut notes = Vec::new();
     // With --changed-since, only changed files are reported on, but every manifest is read so
     // that facts spanning files (which role a function uses, a Terraform module) stay right.
@@ -1212,7 +1219,7 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
     // Started once there is work for them (idle workers waiting for it took CPU time from the
     // thread preparing it), and no more of them than files.
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.min(inputs.len()).max(1))
+        .num_threads(if inputs.len() <= 1 { 1 } else { worker_threads(opts.threads).min(inputs.len()) })
         // Code analysis recurses over syntax trees (to bounded depths); reserve room for it.
         .stack_size(16 << 20)
         .build()
@@ -1222,8 +1229,9 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
     let mut report = pool.install(|| scanner.scan_inputs_counting(&inputs, &done));
     drop(progress);
     report.notifications.extend(notes);
-    let (key, key_note) =
-        key.join().unwrap_or_else(|_| fingerprint_key(opts.fingerprint_key.as_deref(), opts.paths.first().cloned()));
+    let (key, key_note) = key.unwrap_or_else(|thread| {
+        thread.join().unwrap_or_else(|_| fingerprint_key(opts.fingerprint_key.as_deref(), opts.paths.first()))
+    });
     report.fingerprint_key = key;
     report.notifications.extend(key_note);
     report.files = inputs.iter().map(|i| i.display().to_string()).collect();
@@ -1236,6 +1244,18 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
     report.stats.files_skipped = report.notifications.iter().filter(|n| n.skipped).count() as u64;
     report.sort();
     Ok(report)
+}
+
+/// The directory whose repository keys the fingerprints: the first path's (itself when it is
+/// a directory), else the current one.
+fn key_dir(first: Option<&PathBuf>) -> PathBuf {
+    match first {
+        Some(p) if p.is_dir() => p.clone(),
+        Some(p) => {
+            p.parent().filter(|d| !d.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        }
+        None => PathBuf::from("."),
+    }
 }
 
 /// Most worker threads a scan starts, per CPU: the work is CPU-bound, and hundreds of threads
@@ -1252,16 +1272,11 @@ pub fn worker_threads(requested: usize) -> usize {
 /// The scan's fingerprint key: the one given, else one derived from the first commit of the
 /// repository holding the first path, else the built-in key (with a warning in a shallow
 /// clone, whose first commit is not known).
-fn fingerprint_key(given: Option<&str>, first: Option<PathBuf>) -> (FingerprintKey, Option<Notification>) {
+fn fingerprint_key(given: Option<&str>, first: Option<&PathBuf>) -> (FingerprintKey, Option<Notification>) {
     if let Some(k) = given {
         return (FingerprintKey::new(k, KeySource::Given), None);
     }
-    let first = first.unwrap_or_else(|| PathBuf::from("."));
-    let dir = if first.is_dir() {
-        first
-    } else {
-        first.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), |p| p.to_path_buf())
-    };
+    let dir = key_dir(first);
     match crate::git::first_commit(&dir) {
         crate::git::FirstCommit::Id(id) => (FingerprintKey::new(&id, KeySource::FirstCommit), None),
         crate::git::FirstCommit::Shallow => (

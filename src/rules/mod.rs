@@ -292,24 +292,11 @@ pub fn parse_rule(origin: &str, text: &str, builtin: bool) -> Result<Rule, RuleE
     check_rule(origin, spec, builtin, false, Some(&doc))
 }
 
-/// Every built-in rule, in file order. Half are read on a second thread: reading them is most
-/// of a pre-commit run over one small file, and the half done there comes off its wall time.
+/// Every built-in rule, in file order. (Read on one thread: a second one, for half of them,
+/// cost more in starting it and its allocator arena than it saved, and on a busy machine the
+/// wait for it to be scheduled made a pre-commit run slower.)
 fn builtin_rules() -> Result<Vec<Rule>, RuleError> {
-    let read = |part: &[EmbeddedRule]| -> Result<Vec<Rule>, RuleError> {
-        part.iter().map(|e| builtin_rule(&format!("rules/{}", e.path), e)).collect()
-    };
-    let (first, second) = EMBEDDED_RULES.split_at(EMBEDDED_RULES.len() / 2);
-    std::thread::scope(|s| {
-        // Should the thread not start, the caller's thread reads both halves.
-        let other = std::thread::Builder::new().spawn_scoped(s, || read(second)).ok();
-        let mut rules = read(first)?;
-        let rest = match other.map(|h| h.join()) {
-            Some(Ok(r)) => r?,
-            _ => read(second)?,
-        };
-        rules.extend(rest);
-        Ok(rules)
-    })
+    EMBEDDED_RULES.iter().map(|e| builtin_rule(&format!("rules/{}", e.path), e)).collect()
 }
 
 /// A built-in rule from the JSON that build.rs made of its file, whose regexes and examples

@@ -330,8 +330,8 @@ impl SecretHit {
 /// What a keyword pattern triggers.
 #[derive(Debug, Clone)]
 enum Trigger {
-    /// A rule, with the keyword as written (for case-sensitive rules).
-    Rule(usize, Arc<str>),
+    /// A rule, and which of its keywords (as written, for case-sensitive rules).
+    Rule(usize, usize),
     /// Decoding the run of encoded text the keyword starts or belongs to.
     Decode(Encoding, &'static str),
 }
@@ -524,32 +524,36 @@ impl SecretEngine {
             .collect();
         // Sized once: growing it one rehash at a time was half of building the engine.
         let n = rules.iter().map(|(_, c)| c.keywords.len()).sum::<usize>() + decode::TRIGGERS.len();
-        let mut index: HashMap<String, usize> = HashMap::with_capacity(n);
-        let mut patterns: Vec<String> = Vec::with_capacity(n);
-        let mut triggers: Vec<Vec<Trigger>> = Vec::with_capacity(n);
-        let mut add = |kw: &str, t: Trigger| {
-            let key = kw.to_ascii_lowercase();
-            let pi = match index.get(&key) {
-                Some(&pi) => pi,
-                None => {
-                    index.insert(key.clone(), patterns.len());
-                    patterns.push(key);
-                    triggers.push(Vec::new());
-                    patterns.len() - 1
-                }
-            };
-            triggers[pi].push(t);
-        };
+        // Every keyword lowercased, then each distinct one numbered in order of first appearance
+        // (the index borrows them: no keyword is copied, or freed one by one, to build it).
+        let mut lowered: Vec<String> = Vec::with_capacity(n);
+        let mut sources: Vec<Trigger> = Vec::with_capacity(n);
         for (ri, (_, c)) in rules.iter().enumerate() {
-            for kw in &c.keywords {
-                add(kw, Trigger::Rule(ri, Arc::from(kw.as_str())));
+            for (ki, kw) in c.keywords.iter().enumerate() {
+                lowered.push(kw.to_ascii_lowercase());
+                sources.push(Trigger::Rule(ri, ki));
             }
         }
         if !rules.is_empty() {
             for (kw, enc) in decode::TRIGGERS {
-                add(kw, Trigger::Decode(*enc, kw));
+                lowered.push(kw.to_ascii_lowercase());
+                sources.push(Trigger::Decode(*enc, kw));
             }
         }
+        let mut first: Vec<usize> = Vec::with_capacity(n);
+        let mut triggers: Vec<Vec<Trigger>> = Vec::with_capacity(n);
+        {
+            let mut index: HashMap<&str, usize> = HashMap::with_capacity(n);
+            for (i, (key, t)) in lowered.iter().zip(sources).enumerate() {
+                let pi = *index.entry(key.as_str()).or_insert_with(|| {
+                    first.push(i);
+                    triggers.push(Vec::new());
+                    first.len() - 1
+                });
+                triggers[pi].push(t);
+            }
+        }
+        let patterns: Vec<String> = first.iter().map(|&i| std::mem::take(&mut lowered[i])).collect();
         let ac = Keywords::new(patterns);
         let generic: Vec<bool> = rules.iter().map(|(r, _)| r.spec.tags.iter().any(|t| t == "generic")).collect();
         let vendor_ok = rules
@@ -630,7 +634,7 @@ impl SecretEngine {
         for (pattern, m) in searcher.matches(text) {
             for t in &self.triggers[pattern] {
                 let (ri, kw) = match t {
-                    Trigger::Rule(ri, kw) => (*ri, kw),
+                    Trigger::Rule(ri, ki) => (*ri, &self.rules[*ri].1.keywords[*ki]),
                     Trigger::Decode(enc, kw) => {
                         let exact = *enc != Encoding::Base64 || &text[m.clone()] == kw.as_bytes();
                         if decode && exact && !runs.last().is_some_and(|(r, _)| r.contains(&m.start)) {
