@@ -379,58 +379,38 @@ impl Scanner {
         }
         let functions = function_codes(&models);
         let owners = crate::code::stage::owners(&models);
-        let (mut code_findings, taint) = rayon::join(
-            || crate::code::stage::structural_findings(&self.code_rules, &code.base, &models, &owners),
-            || crate::code::stage::taint_findings(&self.code_rules, &code.base, &models, &owners),
-        );
-        code_findings.extend(taint);
-        let mut lp_findings = Vec::new();
-        let mut policies = Vec::new();
-        let mut fixes = Vec::new();
-        if !self.lp_rules.is_empty() {
-            let needs = crate::leastpriv::needs(&models, &code.base);
-            // Policies, fixes and each rule on each model are independent: side by side, or this
-            // single-threaded tail of the scan took as long as the rest of it (1,000 functions).
-            let checks: Vec<_> = self
-                .lp_rules
-                .iter()
-                .flat_map(|(rule, check)| models.iter().zip(&needs).map(move |(m, n)| (rule, *check, m, n)))
-                .collect();
-            let ((p, x), found) = rayon::join(
-                || {
-                    rayon::join(
-                        || crate::leastpriv::policy::policies(&models, &needs),
-                        || {
-                            crate::leastpriv::fix::fixes(&models, &needs, &|p| {
-                                texts.get(p).and_then(|t| std::str::from_utf8(&t.text).ok())
+        // The code rules, the model rules and least privilege are independent: side by side, so
+        // that neither core waits for the other's longest task.
+        let ((mut code_findings, mut findings), lp) = rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        let (mut structural, taint) = rayon::join(
+                            || crate::code::stage::structural_findings(&self.code_rules, &code.base, &models, &owners),
+                            || crate::code::stage::taint_findings(&self.code_rules, &code.base, &models, &owners),
+                        );
+                        structural.extend(taint);
+                        structural
+                    },
+                    || {
+                        models
+                            .par_iter()
+                            .flat_map_iter(|model| {
+                                let ctx = Context::with_public_routes(model, &self.public_routes);
+                                self.model_rules
+                                    .iter()
+                                    .flat_map(move |(rule, m)| m.evaluate(rule, &ctx))
+                                    .collect::<Vec<_>>()
                             })
-                        },
-                    )
-                },
-                || {
-                    checks
-                        .par_iter()
-                        .map(|(rule, check, m, n)| (*check, crate::leastpriv::diff::findings(rule, *check, m, n)))
-                        .collect::<Vec<_>>()
-                },
-            );
-            (policies, fixes) = (p, x);
-            for (check, found) in found {
-                // Missing permissions point at the call in the code; the others at the manifest.
-                if check == crate::leastpriv::diff::Check::Missing {
-                    code_findings.extend(found);
-                } else {
-                    lp_findings.extend(found);
-                }
-            }
-        }
-        let mut findings: Vec<Finding> = models
-            .par_iter()
-            .flat_map_iter(|model| {
-                let ctx = Context::with_public_routes(model, &self.public_routes);
-                self.model_rules.iter().flat_map(move |(rule, m)| m.evaluate(rule, &ctx)).collect::<Vec<_>>()
-            })
-            .collect();
+                            .collect::<Vec<Finding>>()
+                    },
+                )
+            },
+            || self.least_privilege(&models, &code.base, &texts),
+        );
+        // Missing permissions point at the call in the code; the others at the manifest.
+        code_findings.extend(lp.missing);
+        let (lp_findings, policies, fixes) = (lp.findings, lp.policies, lp.fixes);
         findings.extend(lp_findings);
         crate::leastpriv::diff::merge_causes(&models, &mut findings);
         // Source files are read again for their findings' lines (once each): keeping the text
@@ -476,6 +456,54 @@ impl Scanner {
             }
         };
         (TextSum::of(&text) == sum).then_some(text)
+    }
+
+    /// The least-privilege rules, the policy of each function and the fixes that apply it.
+    fn least_privilege(
+        &self,
+        models: &[Model],
+        base: &crate::code::stage::CodeBase,
+        texts: &HashMap<String, ManifestText>,
+    ) -> LeastPrivilege {
+        let mut out = LeastPrivilege::default();
+        if self.lp_rules.is_empty() {
+            return out;
+        }
+        let needs = crate::leastpriv::needs(models, base);
+        // Policies, fixes and each rule on each model are independent: side by side, or this
+        // single-threaded tail of the scan took as long as the rest of it (1,000 functions).
+        let checks: Vec<_> = self
+            .lp_rules
+            .iter()
+            .flat_map(|(rule, check)| models.iter().zip(&needs).map(move |(m, n)| (rule, *check, m, n)))
+            .collect();
+        let ((policies, fixes), found) = rayon::join(
+            || {
+                rayon::join(
+                    || crate::leastpriv::policy::policies(models, &needs),
+                    || {
+                        crate::leastpriv::fix::fixes(models, &needs, &|p| {
+                            texts.get(p).and_then(|t| std::str::from_utf8(&t.text).ok())
+                        })
+                    },
+                )
+            },
+            || {
+                checks
+                    .par_iter()
+                    .map(|(rule, check, m, n)| (*check, crate::leastpriv::diff::findings(rule, *check, m, n)))
+                    .collect::<Vec<_>>()
+            },
+        );
+        (out.policies, out.fixes) = (policies, fixes);
+        for (check, found) in found {
+            if check == crate::leastpriv::diff::Check::Missing {
+                out.missing.extend(found);
+            } else {
+                out.findings.extend(found);
+            }
+        }
+        out
     }
 
     /// Parses a YAML/JSON/HCL file that may be a manifest. Parse errors are reported only for
@@ -1070,6 +1098,16 @@ type ModelOutcome = (
     Vec<crate::leastpriv::policy::FunctionPolicy>,
     Vec<crate::leastpriv::fix::Fix>,
 );
+
+/// What least privilege gives: the `iam-missing-permission` findings (at calls in the code), the
+/// other findings (at the manifest), each function's policy and the fixes that apply them.
+#[derive(Default)]
+struct LeastPrivilege {
+    missing: Vec<Finding>,
+    findings: Vec<Finding>,
+    policies: Vec<crate::leastpriv::policy::FunctionPolicy>,
+    fixes: Vec<crate::leastpriv::fix::Fix>,
+}
 
 /// A parsed source file, with what its findings' snippets need: the secrets in it, and a
 /// check that its text, read again, is still what was scanned.

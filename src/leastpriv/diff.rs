@@ -15,7 +15,7 @@ use crate::iam::actions::{Action, catalog};
 use crate::iam::analysis::{self, EVENT_SOURCE_POLLING, covers_every, is_wildcard_resource};
 use crate::model::{Effect, Function, Model, Origin, Platform, PolicyKind, RoleKind, Statement, Val};
 use crate::rules::Rule;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Which difference a rule reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -66,6 +66,24 @@ pub fn lambda_needs(action: &str, platform: Option<&Platform>) -> bool {
     }
 }
 
+/// Is the catalog action one [`lambda_needs`] may take as Lambda's own (whatever the function's
+/// settings)? A set of the catalog's names, built once: comparing every granted action with each
+/// listed name was a tenth of a scan of 1,000 functions.
+fn maybe_lambda_own(a: &Action) -> bool {
+    static OWN: std::sync::OnceLock<std::collections::HashSet<(&'static str, &'static str)>> =
+        std::sync::OnceLock::new();
+    OWN.get_or_init(|| {
+        analysis::EXECUTION_BASELINE
+            .iter()
+            .chain(EVENT_SOURCE_POLLING)
+            .chain(LAMBDA_OWN)
+            .filter_map(|n| catalog().lookup(n))
+            .map(|a| (a.service, a.name))
+            .collect()
+    })
+    .contains(&(a.service, a.name))
+}
+
 /// [`lambda_needs`] besides the execution baseline and event-source polling.
 pub const LAMBDA_OWN: &[&str] = &[
     "kinesis:GetRecords",
@@ -96,20 +114,28 @@ pub const LAMBDA_OWN: &[&str] = &[
 /// Actions an SDK helper may use besides the one it needs (a multipart upload's clean-up):
 /// never reported as unused, never required.
 fn optional(action: &str) -> bool {
-    ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"].iter().any(|a| a.eq_ignore_ascii_case(action))
+    OPTIONAL.iter().any(|a| a.eq_ignore_ascii_case(action))
+}
+
+const OPTIONAL: [&str; 2] = ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"];
+
+fn optional_action(a: &Action) -> bool {
+    a.service == "s3" && OPTIONAL.iter().any(|o| o[3..].eq_ignore_ascii_case(a.name))
 }
 
 /// The findings of one check on one model.
 pub fn findings(rule: &Rule, check: Check, model: &Model, needs: &[Needs]) -> Vec<Finding> {
     let mut out = Vec::new();
+    // A role's statements and what they grant are the same for every function sharing it.
+    let mut roles: HashMap<usize, RoleGrants> = HashMap::new();
     for (fi, f) in model.functions.iter().enumerate() {
         let Some(Needs::Known { calls, unresolved }) = needs.get(fi) else { continue };
         let Some(role) = f.role.and_then(|r| model.roles.get(r).map(|x| (r, x))) else { continue };
         if role.1.kind == RoleKind::External {
             continue;
         }
-        let stmts: Vec<&Statement> =
-            model.statements.iter().filter(|s| s.kind == PolicyKind::Identity && s.roles.contains(&role.0)).collect();
+        let grants = roles.entry(role.0).or_insert_with(|| RoleGrants::new(model, role.0, check == Check::Unused));
+        let stmts = &grants.stmts;
         // Services whose grants cannot be judged: an unresolved call may be theirs.
         let mut blocked: BTreeSet<&str> = BTreeSet::new();
         let mut all_blocked = false;
@@ -123,16 +149,93 @@ pub fn findings(rule: &Rule, check: Check, model: &Model, needs: &[Needs]) -> Ve
                 }
             }
         }
-        let ctx = Fn { model, f, fi, rule, calls, stmts: &stmts };
+        let ctx = Fn { model, f, fi, rule, calls, stmts };
         match check {
-            Check::Unused if !all_blocked => out.extend(ctx.unused(&blocked)),
+            Check::Unused if !all_blocked => out.extend(ctx.unused(&grants.by_service(), &blocked)),
             Check::Unused => {}
             Check::Unscoped => out.extend(ctx.unscoped()),
-            Check::Missing if role_fully_known(model, role.0, &stmts) => out.extend(ctx.missing()),
+            Check::Missing if role_fully_known(model, role.0, stmts) => out.extend(ctx.missing()),
             Check::Missing => {}
         }
     }
     out
+}
+
+/// Per service (its prefix, in order), every action granted, by name: slices of
+/// [`RoleGrants::all`].
+type Granted<'m> = [(&'static str, &'m [Grant<'m>])];
+
+/// One granted action: the statement and pattern that grant it most specifically (see [`rank`]).
+struct Grant<'m> {
+    si: usize,
+    pattern: &'m str,
+    action: Action,
+    /// May Lambda use it itself, or is it an optional helper action? Judged once per role, so
+    /// that the per-function check of every granted action is a flag in the common case.
+    special: bool,
+}
+
+/// One role's identity statements and, for the unused check, every action they allow, sorted
+/// by service and name (a sorted vector: a map per service allocated a node per action, for
+/// every role of a monorepo).
+struct RoleGrants<'m> {
+    stmts: Vec<&'m Statement>,
+    all: Vec<Grant<'m>>,
+}
+
+impl<'m> RoleGrants<'m> {
+    fn new(model: &'m Model, role: usize, expand: bool) -> Self {
+        let stmts: Vec<&Statement> =
+            model.statements.iter().filter(|s| s.kind == PolicyKind::Identity && s.roles.contains(&role)).collect();
+        let mut all: Vec<(Rank, Grant)> = Vec::new();
+        if expand {
+            for (si, s) in stmts.iter().enumerate() {
+                if s.effect != Some(Effect::Allow) || s.not_action_loc.is_some() {
+                    continue;
+                }
+                for v in &s.actions {
+                    let Some(pattern) = v.known() else { continue };
+                    let r = rank(&stmts, si, pattern);
+                    all.extend(
+                        catalog()
+                            .expand(pattern)
+                            .into_iter()
+                            .map(|action| (r, Grant { si, pattern, action, special: false })),
+                    );
+                }
+            }
+        }
+        // Per action the best-ranked grant; on a tie the first written (the sort is stable).
+        all.sort_by(|(ra, a), (rb, b)| {
+            (a.action.service, a.action.name, ra).cmp(&(b.action.service, b.action.name, rb))
+        });
+        all.dedup_by(|b, a| a.1.action.service == b.1.action.service && a.1.action.name == b.1.action.name);
+        let all = all
+            .into_iter()
+            .map(|(_, mut g)| {
+                g.special = maybe_lambda_own(&g.action) || optional_action(&g.action);
+                g
+            })
+            .collect();
+        RoleGrants { stmts, all }
+    }
+
+    fn by_service(&self) -> Vec<(&'static str, &[Grant<'m>])> {
+        self.all.chunk_by(|a, b| a.action.service == b.action.service).map(|c| (c[0].action.service, c)).collect()
+    }
+}
+
+type Rank = (std::cmp::Reverse<usize>, bool, usize);
+
+/// Which of several statements granting one action a finding names, smallest first: the most
+/// specific pattern (`s3:GetObject` before `s3:*` before `*`), then statements written in the
+/// manifest before AWS managed policies, then manifest order. Not manifest order alone: SAM
+/// lists managed policies among its `Policies` where the translated role holds them apart in
+/// `ManagedPolicyArns`, and both must give the same findings.
+fn rank(stmts: &[&Statement], si: usize, pattern: &str) -> Rank {
+    let specific = pattern.chars().filter(|c| !matches!(c, '*' | '?')).count();
+    let managed = matches!(stmts[si].origin, Origin::AwsManaged { .. });
+    (std::cmp::Reverse(specific), managed, si)
 }
 
 /// Are all of the role's permissions known (no unresolved action, no policy attached from
@@ -170,17 +273,6 @@ impl Fn<'_> {
         out
     }
 
-    /// Which of several statements granting one action a finding names, smallest first: the most
-    /// specific pattern (`s3:GetObject` before `s3:*` before `*`), then statements written in the
-    /// manifest before AWS managed policies, then manifest order. Not manifest order alone: SAM
-    /// lists managed policies among its `Policies` where the translated role holds them apart in
-    /// `ManagedPolicyArns`, and both must give the same findings.
-    fn rank(&self, si: usize, pattern: &str) -> (std::cmp::Reverse<usize>, bool, usize) {
-        let specific = pattern.chars().filter(|c| !matches!(c, '*' | '?')).count();
-        let managed = matches!(self.stmts[si].origin, Origin::AwsManaged { .. });
-        (std::cmp::Reverse(specific), managed, si)
-    }
-
     fn function_related(&self) -> Related {
         Related {
             location: Location { path: self.model.path(self.f.loc.file).to_string(), span: self.f.loc.span },
@@ -209,42 +301,30 @@ impl Fn<'_> {
         }
     }
 
-    fn unused(&self, blocked: &BTreeSet<&str>) -> Vec<Finding> {
+    fn unused(&self, granted: &Granted, blocked: &BTreeSet<&str>) -> Vec<Finding> {
         let called = self.called();
-        // Per service: every action granted, with the first statement and pattern granting it.
-        let mut granted: BTreeMap<&str, BTreeMap<String, (usize, String, Action)>> = BTreeMap::new();
-        for (si, s) in self.stmts.iter().enumerate() {
-            if s.effect != Some(Effect::Allow) || s.not_action_loc.is_some() {
-                continue;
-            }
-            for v in &s.actions {
-                let Some(pattern) = v.known() else { continue };
-                let rank = self.rank(si, pattern);
-                for a in catalog().expand(pattern) {
-                    // One name per action: formatting it was a third of this function.
-                    let full = a.full();
-                    let e = granted.entry(a.service).or_default();
-                    match e.get(&full) {
-                        Some((sj, pj, _)) if self.rank(*sj, pj) <= rank => {}
-                        _ => {
-                            e.insert(full, (si, pattern.to_string(), a));
-                        }
-                    }
-                }
-            }
-        }
+        // The catalog's actions the code calls (a few), compared without formatting each granted name.
+        let called_actions: Vec<(&str, &str)> = self
+            .calls
+            .iter()
+            .flat_map(|c| &c.grants)
+            .filter_map(|g| catalog().lookup(&g.action))
+            .map(|a| (a.service, a.name))
+            .collect();
         let mut out = Vec::new();
         // Services the code never calls, by the statement granting them first: one finding for
         // each such statement (`Action: "*"` is not 400 findings).
         let mut idle: BTreeMap<usize, Vec<Idle>> = BTreeMap::new();
-        for (service, actions) in granted {
+        for &(service, actions) in granted {
             if blocked.contains(service) {
                 continue;
             }
-            let unused: Vec<(&String, &(usize, String, Action))> = actions
+            let unused: Vec<&Grant> = actions
                 .iter()
-                .filter(|(name, _)| {
-                    !called.contains_key(*name) && !lambda_needs(name, self.f.platform.as_ref()) && !optional(name)
+                .filter(|g| {
+                    let a = &g.action;
+                    !called_actions.contains(&(a.service, a.name))
+                        && !(g.special && (optional_action(a) || lambda_needs(&a.full(), self.f.platform.as_ref())))
                 })
                 .collect();
             if unused.is_empty() {
@@ -252,29 +332,29 @@ impl Fn<'_> {
             }
             let calls_service = called.keys().any(|a| a.split(':').next() == Some(service));
             // The statement a finding points at: the one granting an unused action most specifically.
-            let best = unused.iter().map(|(_, v)| (self.rank(v.0, &v.1), v.0)).min().map(|(_, si)| si);
+            let best = unused.iter().map(|g| (rank(self.stmts, g.si, g.pattern), g.si)).min().map(|(_, si)| si);
             if !calls_service {
                 if let Some(si) = best {
                     idle.entry(si).or_default().push((
                         service,
                         actions.len(),
-                        unused.iter().map(|(_, v)| v.2).collect(),
+                        unused.iter().map(|g| g.action).collect(),
                     ));
                 }
                 continue;
             }
             let Some(si) = best else { continue };
             let s = self.stmts[si];
-            let first_unused = unused.iter().find(|(_, v)| v.0 == si).map(|(n, _)| n.as_str()).unwrap_or("");
-            let loc = analysis::grants(s, first_unused).unwrap_or(s.loc);
-            let mutating = unused.iter().any(|(_, v)| v.2.level.is_mutating());
+            let first_unused = unused.iter().find(|g| g.si == si).map(|g| g.action.full()).unwrap_or_default();
+            let loc = analysis::grants(s, &first_unused).unwrap_or(s.loc);
+            let mutating = unused.iter().any(|g| g.action.level.is_mutating());
             let severity = if mutating { self.rule.spec.severity } else { self.rule.spec.severity.lower() };
             // How the grants come: per policy, the patterns written (a SAM template by name).
-            let mut sources: Vec<(String, Vec<String>)> = Vec::new();
+            let mut sources: Vec<(String, Vec<&str>)> = Vec::new();
             // Per statement and pattern once, not per action (`s3:*` is some 200 actions).
             let mut seen: std::collections::HashSet<(usize, &str)> = std::collections::HashSet::new();
-            for (i, p, _) in actions.values() {
-                if !seen.insert((*i, p.as_str())) {
+            for Grant { si: i, pattern: p, .. } in actions {
+                if !seen.insert((*i, *p)) {
                     continue;
                 }
                 let s = self.stmts[*i];
@@ -285,10 +365,10 @@ impl Fn<'_> {
                 match sources.iter_mut().find(|(k, _)| *k == key) {
                     Some((_, ps)) => {
                         if !ps.contains(p) {
-                            ps.push(p.clone());
+                            ps.push(p);
                         }
                     }
-                    None => sources.push((key, vec![p.clone()])),
+                    None => sources.push((key, vec![*p])),
                 }
             }
             let how: Vec<String> = sources
@@ -315,17 +395,7 @@ impl Fn<'_> {
                 sites.dedup();
                 format!("its code calls {} ({})", names.join(", "), sites.join(", "))
             };
-            let unused_text = if unused.len() <= 6 {
-                unused.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
-            } else {
-                let shown: Vec<&str> =
-                    unused.iter().filter(|(_, v)| v.2.level.is_mutating()).take(4).map(|(n, _)| n.as_str()).collect();
-                if shown.is_empty() {
-                    format!("{} actions", unused.len())
-                } else {
-                    format!("{} actions, among them {}", unused.len(), shown.join(", "))
-                }
-            };
+            let unused_text = unused_text(&unused.iter().map(|g| &g.action).collect::<Vec<_>>());
             let message = format!(
                 "function `{}` is granted {} {service} action{} ({}); {code}: unused {unused_text}",
                 self.f.name,
@@ -541,32 +611,43 @@ const WILDCARD_RULES: [&str; 2] = ["iam-wildcard-resource", "iam-sensitive-wildc
 /// action it names; else it stays and refers to them.
 pub fn merge_causes(models: &[Model], findings: &mut Vec<Finding>) {
     let unscoped = "iam-unscoped-resource";
-    let mut drop = vec![false; findings.len()];
-    for ui in 0..findings.len() {
-        if findings[ui].rule_id != unscoped {
+    // Statements' spans and the wildcard rules' findings, by file: looked up per unscoped finding
+    // (scanning every statement and finding for each was quadratic in a monorepo).
+    let mut spans: HashMap<&str, Vec<crate::source::Span>> = HashMap::new();
+    for m in models {
+        for s in &m.statements {
+            spans.entry(m.path(s.loc.file)).or_default().push(s.loc.span);
+        }
+    }
+    let mut wildcards: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, w) in findings.iter().enumerate() {
+        if WILDCARD_RULES.contains(&w.rule_id.as_str()) {
+            wildcards.entry(w.location.path.as_str()).or_default().push(i);
+        }
+    }
+    // Per unscoped finding: the wildcard findings of its statement, and whether they name every
+    // action it names.
+    let mut plan: Vec<(usize, Vec<usize>, bool)> = Vec::new();
+    for (ui, u) in findings.iter().enumerate() {
+        if u.rule_id != unscoped {
             continue;
         }
-        let u = findings[ui].clone();
+        let path = u.location.path.as_str();
+        let at = u.location.span.start;
         // The statement the finding points into: the narrowest holding its location.
-        let stmt = models
-            .iter()
-            .flat_map(|m| m.statements.iter().map(move |s| (m, s)))
-            .filter(|(m, s)| {
-                m.path(s.loc.file) == u.location.path
-                    && s.loc.span.start <= u.location.span.start
-                    && u.location.span.start < s.loc.span.end
-            })
-            .min_by_key(|(_, s)| (s.loc.span.end.line - s.loc.span.start.line, s.loc.span.end.column))
-            .map(|(_, s)| s.loc.span);
+        let stmt = spans
+            .get(path)
+            .into_iter()
+            .flatten()
+            .filter(|s| s.start <= at && at < s.end)
+            .min_by_key(|s| (s.end.line - s.start.line, s.end.column));
         let Some(span) = stmt else { continue };
-        let same: Vec<usize> = (0..findings.len())
-            .filter(|&i| {
-                let w = &findings[i];
-                WILDCARD_RULES.contains(&w.rule_id.as_str())
-                    && w.location.path == u.location.path
-                    && span.start <= w.location.span.start
-                    && w.location.span.start < span.end
-            })
+        let same: Vec<usize> = wildcards
+            .get(path)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| span.start <= findings[i].location.span.start && findings[i].location.span.start < span.end)
             .collect();
         if same.is_empty() {
             continue;
@@ -579,10 +660,16 @@ pub fn merge_causes(models: &[Model], findings: &mut Vec<Finding>) {
             .unwrap_or_default();
         let covered = !actions.is_empty()
             && actions.iter().all(|a| same.iter().any(|&i| findings[i].message.contains(&format!("`{a}`"))));
+        plan.push((ui, same, covered));
+    }
+    let mut drop = vec![false; findings.len()];
+    for (ui, same, covered) in plan {
+        let back = Related {
+            location: findings[ui].location.clone(),
+            message: format!("{unscoped}: {}", findings[ui].message),
+        };
         for &i in &same {
-            findings[i]
-                .related
-                .push(Related { location: u.location.clone(), message: format!("{unscoped}: {}", u.message) });
+            findings[i].related.push(back.clone());
         }
         if covered {
             drop[ui] = true;

@@ -80,16 +80,26 @@ fn file_calls(models: &[Model], base: &CodeBase) -> HashMap<String, FileCalls> {
     }
     wanted.sort_by(|a, b| a.0.cmp(&b.0));
     wanted.dedup_by(|a, b| a.0 == b.0);
-    // First what each file binds at its top level, then every file with the names it imports.
-    let first: HashMap<String, HashMap<String, Sym>> =
-        wanted.par_iter().map(|(k, facts)| (k.clone(), calls::extract(facts, &|_| None).exports)).collect();
-    wanted
+    // First each file alone (what it binds at its top level), then again, with the names they
+    // export, the files that import from others; a file importing nothing with exports keeps its
+    // first reading.
+    let mut first: HashMap<String, FileCalls> =
+        wanted.par_iter().map(|(k, facts)| (k.clone(), calls::extract(facts, &|_| None))).collect();
+    let again: Vec<(String, FileCalls)> = wanted
         .par_iter()
-        .map(|(k, facts)| {
-            let sources: Vec<&HashMap<String, Sym>> =
-                graph::imported_files(base, facts, parent(&facts.path)).iter().filter_map(|p| first.get(p)).collect();
+        .filter_map(|(k, facts)| {
+            let sources: Vec<&HashMap<String, Sym>> = graph::imported_files(base, facts, parent(&facts.path))
+                .iter()
+                .filter_map(|p| first.get(p).map(|c| &c.exports))
+                .filter(|e| !e.is_empty())
+                .collect();
+            if sources.is_empty() {
+                return None;
+            }
             let resolver = |name: &str| sources.iter().find_map(|s| s.get(name).cloned());
-            (k.clone(), calls::extract(facts, &resolver))
+            Some((k.clone(), calls::extract(facts, &resolver)))
         })
-        .collect()
+        .collect();
+    first.extend(again);
+    first
 }
