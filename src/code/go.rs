@@ -4,7 +4,7 @@
 
 use super::Language;
 use super::ir::{Arg, Expr, ExprKind, FileFacts, Import, ImportKind, Param, Pos, Problem, Stmt, Target};
-use super::ts::{self, Lower, field_children, named_children};
+use super::ts::{self, F, Lower, named_children};
 use tree_sitter::Node;
 
 pub fn lower(path: &str, text: &[u8]) -> FileFacts {
@@ -53,9 +53,9 @@ fn stmt_inner(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
             }
         }
         "import_spec" => {
-            let Some(path) = n.child_by_field_name("path") else { return };
+            let Some(path) = l.field(n, F::Path) else { return };
             let module = l.text(path).trim_matches(|c| c == '"' || c == '`').to_string();
-            let local = match n.child_by_field_name("name") {
+            let local = match l.field(n, F::Name) {
                 Some(name) => l.text(name),
                 // The package name is, by convention, the last path element (minus a major
                 // version suffix such as `/v2`).
@@ -74,11 +74,11 @@ fn stmt_inner(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
             l.facts.imports.push(Import { module, names: vec![("*".into(), local)], pos, kind: ImportKind::Import });
         }
         "function_declaration" | "method_declaration" => {
-            let mut name = n.child_by_field_name("name").map(|x| l.text(x)).unwrap_or_default();
-            if let Some(recv) = n.child_by_field_name("receiver") {
+            let mut name = l.field(n, F::Name).map(|x| l.text(x)).unwrap_or_default();
+            if let Some(recv) = l.field(n, F::Receiver) {
                 let ty = named_children(recv)
                     .first()
-                    .and_then(|p| p.child_by_field_name("type"))
+                    .and_then(|p| l.field(*p, F::Type))
                     .map(|t| l.text(t).trim_start_matches('*').to_string())
                     .unwrap_or_default();
                 name = format!("{ty}.{name}");
@@ -92,12 +92,13 @@ fn stmt_inner(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
             }
         }
         "var_spec" | "const_spec" => {
-            let names: Vec<Target> = field_children(n, "name")
+            let names: Vec<Target> = l
+                .field_children(n, F::Name)
                 .into_iter()
                 .filter(|x| x.kind() == "identifier")
                 .map(|x| Target::Name(l.text(x)))
                 .collect();
-            let Some(value) = n.child_by_field_name("value") else { return };
+            let Some(value) = l.field(n, F::Value) else { return };
             let values = named_children(value);
             if names.len() == values.len() {
                 for (t, v) in names.into_iter().zip(values) {
@@ -115,12 +116,12 @@ fn stmt_inner(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
             }
         }
         "short_var_declaration" | "assignment_statement" => {
-            let (Some(left), Some(right)) = (n.child_by_field_name("left"), n.child_by_field_name("right")) else {
+            let (Some(left), Some(right)) = (l.field(n, F::Left), l.field(n, F::Right)) else {
                 return;
             };
             let lefts = named_children(left);
             let rights = named_children(right);
-            let op = n.child_by_field_name("operator").map(|o| l.text(o)).unwrap_or_default();
+            let op = l.field(n, F::Operator).map(|o| l.text(o)).unwrap_or_default();
             if lefts.len() == rights.len() {
                 for (a, b) in lefts.into_iter().zip(rights) {
                     let fname = if a.kind() == "identifier" { l.text(a) } else { String::new() };
@@ -158,12 +159,12 @@ fn stmt_inner(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
         }
         "if_statement" => {
             let mut pre = Vec::new();
-            if let Some(init) = n.child_by_field_name("initializer") {
+            if let Some(init) = l.field(n, F::Initializer) {
                 stmt(l, init, &mut pre);
             }
-            let cond = n.child_by_field_name("condition").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
-            let then = block(l, n.child_by_field_name("consequence"));
-            let els = match n.child_by_field_name("alternative") {
+            let cond = l.field(n, F::Condition).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let then = block(l, l.field(n, F::Consequence));
+            let els = match l.field(n, F::Alternative) {
                 Some(a) if a.kind() == "if_statement" => {
                     let mut v = Vec::new();
                     stmt(l, a, &mut v);
@@ -180,12 +181,11 @@ fn stmt_inner(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
             for c in named_children(n) {
                 match c.kind() {
                     "range_clause" => {
-                        let t = c.child_by_field_name("left").map_or(Target::Ignore, |x| {
+                        let t = l.field(c, F::Left).map_or(Target::Ignore, |x| {
                             let items = named_children(x);
                             Target::Destructure(items.into_iter().map(|i| (None, target(l, i))).collect())
                         });
-                        let it =
-                            c.child_by_field_name("right").map_or_else(|| Expr::other(vec![], pos), |x| expr(l, x));
+                        let it = l.field(c, F::Right).map_or_else(|| Expr::other(vec![], pos), |x| expr(l, x));
                         bind = Some((t, it));
                     }
                     "for_clause" => {
@@ -201,10 +201,10 @@ fn stmt_inner(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
         }
         "expression_switch_statement" | "type_switch_statement" | "select_statement" => {
             let mut body = Vec::new();
-            if let Some(init) = n.child_by_field_name("initializer") {
+            if let Some(init) = l.field(n, F::Initializer) {
                 stmt(l, init, &mut body);
             }
-            if let Some(v) = n.child_by_field_name("value") {
+            if let Some(v) = l.field(n, F::Value) {
                 body.push(Stmt::Expr(expr(l, v)));
             }
             for c in named_children(n) {
@@ -254,10 +254,10 @@ fn function(l: &mut Lower<'_>, n: Node<'_>, name: String) -> usize {
     let pos = l.pos(n);
     let (id, outer) = l.begin_func(name, pos);
     let mut params = Vec::new();
-    if let Some(p) = n.child_by_field_name("parameters") {
+    if let Some(p) = l.field(n, F::Parameters) {
         for decl in named_children(p) {
-            let ty = decl.child_by_field_name("type").map(|t| l.text(t));
-            let names = field_children(decl, "name");
+            let ty = l.field(decl, F::Type).map(|t| l.text(t));
+            let names = l.field_children(decl, F::Name);
             if names.is_empty() {
                 params.push(Param { target: Target::Ignore, ty: ty.clone(), pos: l.pos(decl) });
             }
@@ -267,7 +267,7 @@ fn function(l: &mut Lower<'_>, n: Node<'_>, name: String) -> usize {
         }
     }
     l.func(id).params = params;
-    let body = block(l, n.child_by_field_name("body"));
+    let body = block(l, l.field(n, F::Body));
     l.func(id).body = body;
     l.end_func(outer);
     id
@@ -306,36 +306,36 @@ fn expr_inner(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
         }
         "selector_expression" | "qualified_type" => {
             let (obj, field) = if n.kind() == "qualified_type" {
-                (n.child_by_field_name("package"), n.child_by_field_name("name"))
+                (l.field(n, F::Package), l.field(n, F::Name))
             } else {
-                (n.child_by_field_name("operand"), n.child_by_field_name("field"))
+                (l.field(n, F::Operand), l.field(n, F::Field))
             };
             let obj = obj.map_or_else(|| Expr::other(vec![], pos), |o| expr(l, o));
             let field = field.map(|f| l.text(f)).unwrap_or_default();
             k(ExprKind::Member(Box::new(obj), field))
         }
         "index_expression" => {
-            let obj = n.child_by_field_name("operand").map_or_else(|| Expr::other(vec![], pos), |o| expr(l, o));
-            let idx = n.child_by_field_name("index").map_or_else(|| Expr::other(vec![], pos), |i| expr(l, i));
+            let obj = l.field(n, F::Operand).map_or_else(|| Expr::other(vec![], pos), |o| expr(l, o));
+            let idx = l.field(n, F::Index).map_or_else(|| Expr::other(vec![], pos), |i| expr(l, i));
             k(ExprKind::Index(Box::new(obj), Box::new(idx)))
         }
         "call_expression" => {
-            let callee = n.child_by_field_name("function").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
-            let args = n
-                .child_by_field_name("arguments")
+            let callee = l.field(n, F::Function).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let args = l
+                .field(n, F::Arguments)
                 .map(|a| named_children(a).into_iter().map(|c| Arg::pos(expr(l, c))).collect())
                 .unwrap_or_default();
             // `fmt.Sprintf(format, args…)` builds a string from its arguments.
             k(ExprKind::Call { callee: Box::new(callee), args })
         }
         "type_conversion_expression" => {
-            let callee = n.child_by_field_name("type").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
-            let arg = n.child_by_field_name("operand").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let callee = l.field(n, F::Type).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let arg = l.field(n, F::Operand).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
             k(ExprKind::Call { callee: Box::new(callee), args: vec![Arg::pos(arg)] })
         }
         "composite_literal" => {
-            let ty = n.child_by_field_name("type").map_or_else(|| Expr::other(vec![], pos), |t| expr(l, t));
-            let body = n.child_by_field_name("body").map_or_else(|| Expr::other(vec![], pos), |b| literal_value(l, b));
+            let ty = l.field(n, F::Type).map_or_else(|| Expr::other(vec![], pos), |t| expr(l, t));
+            let body = l.field(n, F::Body).map_or_else(|| Expr::other(vec![], pos), |b| literal_value(l, b));
             k(ExprKind::Call { callee: Box::new(ty), args: vec![Arg::pos(body)] })
         }
         "literal_value" => literal_value(l, n),
@@ -347,9 +347,9 @@ fn expr_inner(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
             }
         }
         "binary_expression" => {
-            let op = n.child_by_field_name("operator").map(|o| l.text(o)).unwrap_or_default();
-            let a = n.child_by_field_name("left").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
-            let b = n.child_by_field_name("right").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let op = l.field(n, F::Operator).map(|o| l.text(o)).unwrap_or_default();
+            let a = l.field(n, F::Left).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let b = l.field(n, F::Right).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
             if op == "+" {
                 k(ExprKind::Template(vec![a, b]))
             } else {
@@ -357,8 +357,8 @@ fn expr_inner(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
             }
         }
         "unary_expression" => {
-            let op = n.child_by_field_name("operator").map(|o| l.text(o)).unwrap_or_default();
-            let a = n.child_by_field_name("operand").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let op = l.field(n, F::Operator).map(|o| l.text(o)).unwrap_or_default();
+            let a = l.field(n, F::Operand).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
             if op == "!" {
                 k(ExprKind::Not(Box::new(a)))
             } else {
@@ -383,8 +383,8 @@ fn literal_value(l: &mut Lower<'_>, n: Node<'_>) -> Expr {
         let mut items = Vec::new();
         for c in children {
             if c.kind() == "keyed_element" {
-                let key = c.child_by_field_name("key").map(|k| l.text(k).trim_matches('"').to_string());
-                let v = c.child_by_field_name("value").map_or_else(|| Expr::other(vec![], pos), |v| expr(l, v));
+                let key = l.field(c, F::Key).map(|k| l.text(k).trim_matches('"').to_string());
+                let v = l.field(c, F::Value).map_or_else(|| Expr::other(vec![], pos), |v| expr(l, v));
                 items.push((key, v));
             } else {
                 items.push((None, expr(l, c)));

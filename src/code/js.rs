@@ -5,7 +5,7 @@
 
 use super::Language;
 use super::ir::{Arg, Expr, ExprKind, FileFacts, Import, ImportKind, Param, Pos, Stmt, Target};
-use super::ts::{self, Lower, named_children};
+use super::ts::{self, F, Lower, named_children};
 use tree_sitter::Node;
 
 pub fn lower(path: &str, lang: Language, text: &[u8]) -> FileFacts {
@@ -79,7 +79,7 @@ fn stmt_inner(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
             }
         }
         "function_declaration" | "generator_function_declaration" => {
-            let name = n.child_by_field_name("name").map(|x| l.text(x)).unwrap_or_default();
+            let name = l.field(n, F::Name).map(|x| l.text(x)).unwrap_or_default();
             let id = function(l, n, name);
             out.push(Stmt::Def(id));
         }
@@ -96,36 +96,36 @@ fn stmt_inner(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
         }
         "break_statement" | "continue_statement" => out.push(Stmt::Jump(pos)),
         "if_statement" => {
-            let cond = n.child_by_field_name("condition").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
-            let then = block(l, n.child_by_field_name("consequence"));
-            let els = block(l, n.child_by_field_name("alternative"));
+            let cond = l.field(n, F::Condition).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let then = block(l, l.field(n, F::Consequence));
+            let els = block(l, l.field(n, F::Alternative));
             out.push(Stmt::If { cond, then, els });
         }
         "for_in_statement" => {
-            let target = n.child_by_field_name("left").map_or(Target::Ignore, |t| pattern(l, t));
-            let iter = n.child_by_field_name("right").map_or_else(|| Expr::other(vec![], pos), |r| expr(l, r));
-            let body = block(l, n.child_by_field_name("body"));
+            let target = l.field(n, F::Left).map_or(Target::Ignore, |t| pattern(l, t));
+            let iter = l.field(n, F::Right).map_or_else(|| Expr::other(vec![], pos), |r| expr(l, r));
+            let body = block(l, l.field(n, F::Body));
             out.push(Stmt::Loop { bind: Some((target, iter)), body });
         }
         "for_statement" | "while_statement" | "do_statement" => {
             let mut body = Vec::new();
-            for field in ["initializer", "condition", "increment"] {
-                if let Some(c) = n.child_by_field_name(field) {
+            for field in [F::Initializer, F::Condition, F::Increment] {
+                if let Some(c) = l.field(n, field) {
                     stmt_or_expr(l, c, &mut body);
                 }
             }
-            body.extend(block(l, n.child_by_field_name("body")));
+            body.extend(block(l, l.field(n, F::Body)));
             out.push(Stmt::Loop { bind: None, body });
         }
         "try_statement" => {
-            let body = block(l, n.child_by_field_name("body"));
+            let body = block(l, l.field(n, F::Body));
             let mut handlers = Vec::new();
-            if let Some(h) = n.child_by_field_name("handler") {
-                let name = h.child_by_field_name("parameter").map(|p| l.text(p));
-                let hpos = h.child_by_field_name("parameter").map_or(l.pos(h), |p| l.pos(p));
-                handlers.push((name, hpos, block(l, h.child_by_field_name("body"))));
+            if let Some(h) = l.field(n, F::Handler) {
+                let name = l.field(h, F::Parameter).map(|p| l.text(p));
+                let hpos = l.field(h, F::Parameter).map_or(l.pos(h), |p| l.pos(p));
+                handlers.push((name, hpos, block(l, l.field(h, F::Body))));
             }
-            let finally = block(l, n.child_by_field_name("finalizer"));
+            let finally = block(l, l.field(n, F::Finalizer));
             out.push(Stmt::Try { body, handlers, finally });
         }
         "statement_block" | "labeled_statement" | "switch_body" | "switch_case" | "switch_default" | "else_clause" => {
@@ -133,10 +133,10 @@ fn stmt_inner(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
         }
         "switch_statement" => {
             let mut body = Vec::new();
-            if let Some(v) = n.child_by_field_name("value") {
+            if let Some(v) = l.field(n, F::Value) {
                 body.push(Stmt::Expr(expr(l, v)));
             }
-            body.extend(block(l, n.child_by_field_name("body")));
+            body.extend(block(l, l.field(n, F::Body)));
             out.push(Stmt::Block(body));
         }
         "with_statement" => out.push(Stmt::Block(stmts(l, n))),
@@ -166,7 +166,7 @@ fn expr_stmt(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
     let pos = l.pos(n);
     match n.kind() {
         "assignment_expression" | "augmented_assignment_expression" => {
-            let (Some(left), Some(right)) = (n.child_by_field_name("left"), n.child_by_field_name("right")) else {
+            let (Some(left), Some(right)) = (l.field(n, F::Left), l.field(n, F::Right)) else {
                 return;
             };
             let left_text = l.text(left);
@@ -227,9 +227,9 @@ fn local_name(value: &Expr) -> Option<String> {
 
 fn declarator(l: &mut Lower<'_>, d: Node<'_>, out: &mut Vec<Stmt>) {
     let pos = l.pos(d);
-    let Some(name) = d.child_by_field_name("name") else { return };
+    let Some(name) = l.field(d, F::Name) else { return };
     let target = pattern(l, name);
-    let Some(value) = d.child_by_field_name("value") else {
+    let Some(value) = l.field(d, F::Value) else {
         return;
     };
     let fname = if name.kind() == "identifier" { l.text(name) } else { String::new() };
@@ -269,7 +269,7 @@ fn export(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
         let mut c = n.walk();
         n.children(&mut c).any(|c| c.kind() == "default")
     };
-    if let Some(decl) = n.child_by_field_name("declaration") {
+    if let Some(decl) = l.field(n, F::Declaration) {
         let mut inner = Vec::new();
         stmt(l, decl, &mut inner);
         for s in &inner {
@@ -290,7 +290,7 @@ fn export(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
         out.extend(inner);
         return;
     }
-    if let Some(v) = n.child_by_field_name("value") {
+    if let Some(v) = l.field(n, F::Value) {
         // `export default …`
         let value = expr_named(l, v, "default");
         let local = local_name(&value).unwrap_or_else(|| "default".into());
@@ -298,12 +298,12 @@ fn export(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
         out.push(Stmt::Assign { target: Target::Name("default".into()), value, pos });
         return;
     }
-    let source = n.child_by_field_name("source").map(|s| string_value(l, s));
+    let source = l.field(n, F::Source).map(|s| string_value(l, s));
     for clause in named_children(n).into_iter().filter(|c| c.kind() == "export_clause") {
         let mut names = Vec::new();
         for spec in named_children(clause) {
-            let name = spec.child_by_field_name("name").map(|x| l.text(x)).unwrap_or_default();
-            let alias = spec.child_by_field_name("alias").map_or_else(|| name.clone(), |x| l.text(x));
+            let name = l.field(spec, F::Name).map(|x| l.text(x)).unwrap_or_default();
+            let alias = l.field(spec, F::Alias).map_or_else(|| name.clone(), |x| l.text(x));
             names.push((name.clone(), alias.clone()));
             if source.is_none() {
                 l.facts.exports.push((alias, name));
@@ -330,12 +330,12 @@ fn export(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
 
 fn import(l: &mut Lower<'_>, n: Node<'_>) {
     let pos = l.pos(n);
-    let Some(source) = n.child_by_field_name("source") else {
+    let Some(source) = l.field(n, F::Source) else {
         // TypeScript `import x = require('m')`.
         for c in named_children(n) {
             if c.kind() == "import_require_clause" {
                 let name = named_children(c).first().map(|x| l.text(*x)).unwrap_or_default();
-                if let Some(s) = c.child_by_field_name("source") {
+                if let Some(s) = l.field(c, F::Source) {
                     let module = string_value(l, s);
                     l.facts.imports.push(Import {
                         module,
@@ -361,8 +361,8 @@ fn import(l: &mut Lower<'_>, n: Node<'_>) {
                 }
                 "named_imports" => {
                     for spec in named_children(c) {
-                        let name = spec.child_by_field_name("name").map(|x| l.text(x)).unwrap_or_default();
-                        let alias = spec.child_by_field_name("alias").map_or_else(|| name.clone(), |x| l.text(x));
+                        let name = l.field(spec, F::Name).map(|x| l.text(x)).unwrap_or_default();
+                        let alias = l.field(spec, F::Alias).map_or_else(|| name.clone(), |x| l.text(x));
                         names.push((name, alias));
                     }
                 }
@@ -379,19 +379,19 @@ fn string_value(l: &Lower<'_>, s: Node<'_>) -> String {
 }
 
 fn class(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
-    let cname = n.child_by_field_name("name").map(|x| l.text(x)).unwrap_or_default();
-    let Some(body) = n.child_by_field_name("body") else { return };
+    let cname = l.field(n, F::Name).map(|x| l.text(x)).unwrap_or_default();
+    let Some(body) = l.field(n, F::Body) else { return };
     for m in named_children(body) {
         match m.kind() {
             "method_definition" | "method_signature" => {
-                let mname = m.child_by_field_name("name").map(|x| l.text(x)).unwrap_or_default();
+                let mname = l.field(m, F::Name).map(|x| l.text(x)).unwrap_or_default();
                 let full = if cname.is_empty() { mname } else { format!("{cname}.{mname}") };
                 let id = function(l, m, full);
                 out.push(Stmt::Def(id));
             }
             "field_definition" | "public_field_definition" => {
-                if let Some(v) = m.child_by_field_name("value") {
-                    let name = m.child_by_field_name("property").or(m.child_by_field_name("name"));
+                if let Some(v) = l.field(m, F::Value) {
+                    let name = l.field(m, F::Property).or(l.field(m, F::Name));
                     let name = name.map(|x| l.text(x)).unwrap_or_default();
                     let value = expr_named(l, v, &format!("{cname}.{name}"));
                     let pos = l.pos(m);
@@ -413,11 +413,11 @@ fn function(l: &mut Lower<'_>, n: Node<'_>, name: String) -> usize {
     let pos = l.pos(n);
     let (id, outer) = l.begin_func(name, pos);
     let mut params = Vec::new();
-    if let Some(p) = n.child_by_field_name("parameters") {
+    if let Some(p) = l.field(n, F::Parameters) {
         for c in named_children(p) {
             params.push(param(l, c));
         }
-    } else if let Some(p) = n.child_by_field_name("parameter") {
+    } else if let Some(p) = l.field(n, F::Parameter) {
         params.push(param(l, p));
     }
     for d in named_children(n).into_iter().filter(|c| c.kind() == "decorator") {
@@ -425,7 +425,7 @@ fn function(l: &mut Lower<'_>, n: Node<'_>, name: String) -> usize {
         l.func(id).decorators.extend(e);
     }
     l.func(id).params = params;
-    let body = match n.child_by_field_name("body") {
+    let body = match l.field(n, F::Body) {
         Some(b) if b.kind() == "statement_block" => stmts(l, b),
         // An arrow function's expression body is its return value.
         Some(b) => {
@@ -443,8 +443,8 @@ fn param(l: &mut Lower<'_>, n: Node<'_>) -> Param {
     let pos = l.pos(n);
     match n.kind() {
         "required_parameter" | "optional_parameter" => {
-            let target = n.child_by_field_name("pattern").map_or(Target::Ignore, |p| pattern(l, p));
-            let ty = n.child_by_field_name("type").map(|t| l.text(t).trim_start_matches(':').trim().to_string());
+            let target = l.field(n, F::Pattern).map_or(Target::Ignore, |p| pattern(l, p));
+            let ty = l.field(n, F::Type).map(|t| l.text(t).trim_start_matches(':').trim().to_string());
             Param { target, ty, pos }
         }
         _ => Param { target: pattern(l, n), ty: None, pos },
@@ -466,12 +466,12 @@ fn pattern(l: &mut Lower<'_>, n: Node<'_>) -> Target {
                         items.push((Some(name.clone()), Target::Name(name)));
                     }
                     "pair_pattern" | "pair" => {
-                        let key = c.child_by_field_name("key").map(|k| property_key(l, k));
-                        let value = c.child_by_field_name("value").map_or(Target::Ignore, |v| pattern(l, v));
+                        let key = l.field(c, F::Key).map(|k| property_key(l, k));
+                        let value = l.field(c, F::Value).map_or(Target::Ignore, |v| pattern(l, v));
                         items.push((key, value));
                     }
                     "object_assignment_pattern" => {
-                        let t = c.child_by_field_name("left").map_or(Target::Ignore, |v| pattern(l, v));
+                        let t = l.field(c, F::Left).map_or(Target::Ignore, |v| pattern(l, v));
                         let key = t.names().first().map(|s| s.to_string());
                         items.push((key, t));
                     }
@@ -487,7 +487,7 @@ fn pattern(l: &mut Lower<'_>, n: Node<'_>) -> Target {
         "array_pattern" | "array" => {
             Target::Destructure(named_children(n).into_iter().map(|c| (None, pattern(l, c))).collect())
         }
-        "assignment_pattern" => n.child_by_field_name("left").map_or(Target::Ignore, |c| pattern(l, c)),
+        "assignment_pattern" => l.field(n, F::Left).map_or(Target::Ignore, |c| pattern(l, c)),
         "rest_pattern" => named_children(n).first().map_or(Target::Ignore, |c| pattern(l, *c)),
         "member_expression" | "subscript_expression" => Target::Member(expr(l, n)),
         "parenthesized_expression" | "non_null_expression" | "as_expression" => {
@@ -521,7 +521,7 @@ fn expr_named(l: &mut Lower<'_>, n: Node<'_>, name: &str) -> Expr {
     match inner.kind() {
         "arrow_function" | "function_expression" | "function" | "generator_function" => {
             let pos = l.pos(inner);
-            let own = inner.child_by_field_name("name").map(|x| l.text(x));
+            let own = l.field(inner, F::Name).map(|x| l.text(x));
             let id = function(l, inner, own.unwrap_or_else(|| name.to_string()));
             Expr::new(ExprKind::Func(id), pos)
         }
@@ -568,19 +568,19 @@ fn expr_inner(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
         }
         "regex" => k(ExprKind::Str { value: l.text(n), start: n.start_byte() as u32, end: n.end_byte() as u32 }),
         "member_expression" => {
-            let obj = n.child_by_field_name("object").map_or_else(|| Expr::other(vec![], pos), |o| expr(l, o));
-            let prop = n.child_by_field_name("property").map(|p| l.text(p)).unwrap_or_default();
+            let obj = l.field(n, F::Object).map_or_else(|| Expr::other(vec![], pos), |o| expr(l, o));
+            let prop = l.field(n, F::Property).map(|p| l.text(p)).unwrap_or_default();
             k(ExprKind::Member(Box::new(obj), prop))
         }
         "subscript_expression" => {
-            let obj = n.child_by_field_name("object").map_or_else(|| Expr::other(vec![], pos), |o| expr(l, o));
-            let idx = n.child_by_field_name("index").map_or_else(|| Expr::other(vec![], pos), |i| expr(l, i));
+            let obj = l.field(n, F::Object).map_or_else(|| Expr::other(vec![], pos), |o| expr(l, o));
+            let idx = l.field(n, F::Index).map_or_else(|| Expr::other(vec![], pos), |i| expr(l, i));
             k(ExprKind::Index(Box::new(obj), Box::new(idx)))
         }
         "call_expression" | "new_expression" => {
-            let callee_node = n.child_by_field_name("function").or_else(|| n.child_by_field_name("constructor"));
+            let callee_node = l.field(n, F::Function).or_else(|| l.field(n, F::Constructor));
             let callee = callee_node.map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
-            let args = match n.child_by_field_name("arguments") {
+            let args = match l.field(n, F::Arguments) {
                 Some(a) if a.kind() == "template_string" => vec![Arg::pos(expr(l, a))],
                 Some(a) => named_children(a).into_iter().map(|c| Arg::pos(expr(l, c))).collect(),
                 None => Vec::new(),
@@ -588,9 +588,9 @@ fn expr_inner(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
             k(ExprKind::Call { callee: Box::new(callee), args })
         }
         "binary_expression" => {
-            let op = n.child_by_field_name("operator").map(|o| l.text(o)).unwrap_or_default();
-            let a = n.child_by_field_name("left").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
-            let b = n.child_by_field_name("right").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let op = l.field(n, F::Operator).map(|o| l.text(o)).unwrap_or_default();
+            let a = l.field(n, F::Left).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let b = l.field(n, F::Right).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
             if op == "+" {
                 k(ExprKind::Template(vec![a, b]))
             } else {
@@ -598,8 +598,8 @@ fn expr_inner(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
             }
         }
         "unary_expression" => {
-            let op = n.child_by_field_name("operator").map(|o| l.text(o)).unwrap_or_default();
-            let a = n.child_by_field_name("argument").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let op = l.field(n, F::Operator).map(|o| l.text(o)).unwrap_or_default();
+            let a = l.field(n, F::Argument).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
             if op == "!" { k(ExprKind::Not(Box::new(a))) } else { k(ExprKind::Other(vec![a])) }
         }
         "object" => {
@@ -607,11 +607,10 @@ fn expr_inner(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
             for c in named_children(n) {
                 match c.kind() {
                     "pair" => {
-                        let key = c.child_by_field_name("key").map(|x| property_key(l, x));
+                        let key = l.field(c, F::Key).map(|x| property_key(l, x));
                         let kname = key.clone().unwrap_or_default();
-                        let v = c
-                            .child_by_field_name("value")
-                            .map_or_else(|| Expr::other(vec![], pos), |x| expr_named(l, x, &kname));
+                        let v =
+                            l.field(c, F::Value).map_or_else(|| Expr::other(vec![], pos), |x| expr_named(l, x, &kname));
                         items.push((key, v));
                     }
                     "shorthand_property_identifier" => {
@@ -620,7 +619,7 @@ fn expr_inner(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
                         items.push((Some(name.clone()), Expr::new(ExprKind::Name(name), p)));
                     }
                     "method_definition" => {
-                        let name = c.child_by_field_name("name").map(|x| l.text(x)).unwrap_or_default();
+                        let name = l.field(c, F::Name).map(|x| l.text(x)).unwrap_or_default();
                         let p = l.pos(c);
                         let id = function(l, c, name.clone());
                         items.push((Some(name), Expr::new(ExprKind::Func(id), p)));
@@ -643,7 +642,7 @@ fn expr_inner(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
         }
         "assignment_expression" | "augmented_assignment_expression" => {
             // An assignment used as a value (`a = b = c`): its value.
-            n.child_by_field_name("right").map_or_else(|| k(ExprKind::Other(vec![])), |r| expr(l, r))
+            l.field(n, F::Right).map_or_else(|| k(ExprKind::Other(vec![])), |r| expr(l, r))
         }
         "parenthesized_expression"
         | "await_expression"

@@ -2,7 +2,7 @@
 
 use super::Language;
 use super::ir::{Arg, Expr, ExprKind, FileFacts, Import, ImportKind, Param, Pos, Problem, Stmt, Target};
-use super::ts::{self, Lower, field_children, named_children};
+use super::ts::{self, F, Lower, named_children};
 use tree_sitter::Node;
 
 pub fn lower(path: &str, text: &[u8]) -> FileFacts {
@@ -77,7 +77,7 @@ fn stmt_inner(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
                 .filter(|c| c.kind() == "decorator")
                 .filter_map(|d| named_children(d).first().map(|e| expr(l, *e)))
                 .collect();
-            if let Some(def) = n.child_by_field_name("definition") {
+            if let Some(def) = l.field(n, F::Definition) {
                 match def.kind() {
                     "function_definition" => {
                         let id = function(l, def, decorators, "");
@@ -89,11 +89,11 @@ fn stmt_inner(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
         }
         "class_definition" => class(l, n, out),
         "import_statement" => {
-            for name in field_children(n, "name") {
+            for name in l.field_children(n, F::Name) {
                 let (module, alias) = match name.kind() {
                     "aliased_import" => (
-                        name.child_by_field_name("name").map(|x| l.text(x)).unwrap_or_default(),
-                        name.child_by_field_name("alias").map(|x| l.text(x)),
+                        l.field(name, F::Name).map(|x| l.text(x)).unwrap_or_default(),
+                        l.field(name, F::Alias).map(|x| l.text(x)),
                     ),
                     _ => (l.text(name), None),
                 };
@@ -118,13 +118,13 @@ fn stmt_inner(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
             }
         }
         "import_from_statement" => {
-            let module = n.child_by_field_name("module_name").map(|m| l.text(m)).unwrap_or_default();
+            let module = l.field(n, F::ModuleName).map(|m| l.text(m)).unwrap_or_default();
             let mut names = Vec::new();
-            for name in field_children(n, "name") {
+            for name in l.field_children(n, F::Name) {
                 match name.kind() {
                     "aliased_import" => {
-                        let a = name.child_by_field_name("name").map(|x| l.text(x)).unwrap_or_default();
-                        let b = name.child_by_field_name("alias").map(|x| l.text(x)).unwrap_or_else(|| a.clone());
+                        let a = l.field(name, F::Name).map(|x| l.text(x)).unwrap_or_default();
+                        let b = l.field(name, F::Alias).map(|x| l.text(x)).unwrap_or_else(|| a.clone());
                         names.push((a, b));
                     }
                     _ => {
@@ -154,41 +154,41 @@ fn stmt_inner(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
         }
         "break_statement" | "continue_statement" => out.push(Stmt::Jump(pos)),
         "if_statement" => {
-            let cond = n.child_by_field_name("condition").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
-            let then = block(l, n.child_by_field_name("consequence"));
+            let cond = l.field(n, F::Condition).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let then = block(l, l.field(n, F::Consequence));
             // `elif` chains nest as ifs in the else branch.
-            let alts = field_children(n, "alternative");
+            let alts = l.field_children(n, F::Alternative);
             let els = elifs(l, &alts);
             out.push(Stmt::If { cond, then, els });
         }
         "for_statement" => {
-            let target = n.child_by_field_name("left").map_or(Target::Ignore, |t| pattern(l, t));
-            let iter = n.child_by_field_name("right").map_or_else(|| Expr::other(vec![], pos), |r| expr(l, r));
-            let mut body = block(l, n.child_by_field_name("body"));
-            body.extend(block(l, n.child_by_field_name("alternative").and_then(|a| a.child_by_field_name("body"))));
+            let target = l.field(n, F::Left).map_or(Target::Ignore, |t| pattern(l, t));
+            let iter = l.field(n, F::Right).map_or_else(|| Expr::other(vec![], pos), |r| expr(l, r));
+            let mut body = block(l, l.field(n, F::Body));
+            body.extend(block(l, l.field(n, F::Alternative).and_then(|a| l.field(a, F::Body))));
             out.push(Stmt::Loop { bind: Some((target, iter)), body });
         }
         "while_statement" => {
             let mut body = Vec::new();
-            if let Some(c) = n.child_by_field_name("condition") {
+            if let Some(c) = l.field(n, F::Condition) {
                 body.push(Stmt::Expr(expr(l, c)));
             }
-            body.extend(block(l, n.child_by_field_name("body")));
+            body.extend(block(l, l.field(n, F::Body)));
             out.push(Stmt::Loop { bind: None, body });
         }
         "try_statement" => {
-            let body = block(l, n.child_by_field_name("body"));
+            let body = block(l, l.field(n, F::Body));
             let mut handlers = Vec::new();
             let mut finally = Vec::new();
             for c in named_children(n) {
                 match c.kind() {
                     "except_clause" | "except_group_clause" => {
                         // `except E as e`: an `alias` field, or an `as_pattern` child.
-                        let alias = c.child_by_field_name("alias").or_else(|| {
+                        let alias = l.field(c, F::Alias).or_else(|| {
                             named_children(c)
                                 .into_iter()
                                 .find(|x| x.kind() == "as_pattern")
-                                .and_then(|p| p.child_by_field_name("alias"))
+                                .and_then(|p| l.field(p, F::Alias))
                         });
                         let name = alias.map(|a| l.text(a));
                         let hpos = alias.map_or(l.pos(c), |a| l.pos(a));
@@ -208,17 +208,17 @@ fn stmt_inner(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
             let mut body = Vec::new();
             for clause in named_children(n).into_iter().filter(|c| c.kind() == "with_clause") {
                 for item in named_children(clause) {
-                    let Some(v) = item.child_by_field_name("value") else { continue };
+                    let Some(v) = l.field(item, F::Value) else { continue };
                     if v.kind() == "as_pattern" {
                         let value = named_children(v).first().map_or_else(|| Expr::other(vec![], pos), |x| expr(l, *x));
-                        let target = v.child_by_field_name("alias").map_or(Target::Ignore, |a| pattern(l, a));
+                        let target = l.field(v, F::Alias).map_or(Target::Ignore, |a| pattern(l, a));
                         body.push(Stmt::Assign { target, value, pos });
                     } else {
                         body.push(Stmt::Expr(expr(l, v)));
                     }
                 }
             }
-            body.extend(block(l, n.child_by_field_name("body")));
+            body.extend(block(l, l.field(n, F::Body)));
             out.push(Stmt::Block(body));
         }
         "match_statement" | "block" | "ERROR" | "module" => out.push(Stmt::Block(stmts(l, n))),
@@ -238,19 +238,19 @@ fn elifs(l: &mut Lower<'_>, alts: &[Node<'_>]) -> Vec<Stmt> {
     match first.kind() {
         "elif_clause" => {
             let pos = l.pos(*first);
-            let cond = first.child_by_field_name("condition").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
-            let then = block(l, first.child_by_field_name("consequence"));
+            let cond = l.field(*first, F::Condition).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let then = block(l, l.field(*first, F::Consequence));
             let els = elifs(l, rest);
             vec![Stmt::If { cond, then, els }]
         }
-        _ => block(l, first.child_by_field_name("body")),
+        _ => block(l, l.field(*first, F::Body)),
     }
 }
 
 fn assignment(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
     let pos = l.pos(n);
-    let Some(left) = n.child_by_field_name("left") else { return };
-    let Some(right) = n.child_by_field_name("right") else { return };
+    let Some(left) = l.field(n, F::Left) else { return };
+    let Some(right) = l.field(n, F::Right) else { return };
     let name = if left.kind() == "identifier" { l.text(left) } else { String::new() };
     let mut value = if right.kind() == "assignment" {
         // `a = b = v`
@@ -274,8 +274,8 @@ fn assignment(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
 }
 
 fn class(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
-    let cname = n.child_by_field_name("name").map(|x| l.text(x)).unwrap_or_default();
-    let Some(body) = n.child_by_field_name("body") else { return };
+    let cname = l.field(n, F::Name).map(|x| l.text(x)).unwrap_or_default();
+    let Some(body) = l.field(n, F::Body) else { return };
     for c in named_children(body) {
         match c.kind() {
             "function_definition" => {
@@ -288,7 +288,7 @@ fn class(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
                     .filter(|d| d.kind() == "decorator")
                     .filter_map(|d| named_children(d).first().map(|e| expr(l, *e)))
                     .collect();
-                if let Some(def) = c.child_by_field_name("definition").filter(|d| d.kind() == "function_definition") {
+                if let Some(def) = l.field(c, F::Definition).filter(|d| d.kind() == "function_definition") {
                     let id = function(l, def, decorators, &cname);
                     out.push(Stmt::Def(id));
                 }
@@ -300,12 +300,12 @@ fn class(l: &mut Lower<'_>, n: Node<'_>, out: &mut Vec<Stmt>) {
 
 fn function(l: &mut Lower<'_>, n: Node<'_>, decorators: Vec<Expr>, class: &str) -> usize {
     let pos = l.pos(n);
-    let name = n.child_by_field_name("name").map(|x| l.text(x)).unwrap_or_default();
+    let name = l.field(n, F::Name).map(|x| l.text(x)).unwrap_or_default();
     let full = if class.is_empty() { name } else { format!("{class}.{name}") };
     let (id, outer) = l.begin_func(full, pos);
     l.func(id).decorators = decorators;
     let mut params = Vec::new();
-    if let Some(p) = n.child_by_field_name("parameters") {
+    if let Some(p) = l.field(n, F::Parameters) {
         for c in named_children(p) {
             if let Some(p) = param(l, c) {
                 params.push(p);
@@ -316,7 +316,7 @@ fn function(l: &mut Lower<'_>, n: Node<'_>, decorators: Vec<Expr>, class: &str) 
         params.remove(0);
     }
     l.func(id).params = params;
-    let body = block(l, n.child_by_field_name("body"));
+    let body = block(l, l.field(n, F::Body));
     l.func(id).body = body;
     l.end_func(outer);
     id
@@ -324,7 +324,7 @@ fn function(l: &mut Lower<'_>, n: Node<'_>, decorators: Vec<Expr>, class: &str) 
 
 fn param(l: &mut Lower<'_>, c: Node<'_>) -> Option<Param> {
     let pos = l.pos(c);
-    let ty = c.child_by_field_name("type").map(|t| l.text(t));
+    let ty = l.field(c, F::Type).map(|t| l.text(t));
     let target = match c.kind() {
         "identifier" => Target::Name(l.text(c)),
         "typed_parameter" => named_children(c)
@@ -332,7 +332,7 @@ fn param(l: &mut Lower<'_>, c: Node<'_>) -> Option<Param> {
             .find(|x| x.kind() == "identifier")
             .map_or(Target::Ignore, |x| Target::Name(l.text(x))),
         "default_parameter" | "typed_default_parameter" => {
-            c.child_by_field_name("name").map_or(Target::Ignore, |x| pattern(l, x))
+            l.field(c, F::Name).map_or(Target::Ignore, |x| pattern(l, x))
         }
         "list_splat_pattern" | "dictionary_splat_pattern" => {
             named_children(c).first().map_or(Target::Ignore, |x| Target::Name(l.text(*x)))
@@ -362,13 +362,13 @@ fn expr_named(l: &mut Lower<'_>, n: Node<'_>, name: &str) -> Expr {
         let pos = l.pos(n);
         let (id, outer) = l.begin_func(name.to_string(), pos);
         let mut params = Vec::new();
-        if let Some(p) = n.child_by_field_name("parameters") {
+        if let Some(p) = l.field(n, F::Parameters) {
             for c in named_children(p) {
                 params.extend(param(l, c));
             }
         }
         l.func(id).params = params;
-        if let Some(b) = n.child_by_field_name("body") {
+        if let Some(b) = l.field(n, F::Body) {
             let bpos = l.pos(b);
             let e = expr(l, b);
             l.func(id).body = vec![Stmt::Return(Some(e), bpos)];
@@ -414,13 +414,13 @@ fn expr_inner(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
             }
         }
         "attribute" => {
-            let obj = n.child_by_field_name("object").map_or_else(|| Expr::other(vec![], pos), |o| expr(l, o));
-            let attr = n.child_by_field_name("attribute").map(|a| l.text(a)).unwrap_or_default();
+            let obj = l.field(n, F::Object).map_or_else(|| Expr::other(vec![], pos), |o| expr(l, o));
+            let attr = l.field(n, F::Attribute).map(|a| l.text(a)).unwrap_or_default();
             k(ExprKind::Member(Box::new(obj), attr))
         }
         "subscript" => {
-            let obj = n.child_by_field_name("value").map_or_else(|| Expr::other(vec![], pos), |o| expr(l, o));
-            let subs = field_children(n, "subscript");
+            let obj = l.field(n, F::Value).map_or_else(|| Expr::other(vec![], pos), |o| expr(l, o));
+            let subs = l.field_children(n, F::Subscript);
             let idx = match subs.as_slice() {
                 [one] => expr(l, *one),
                 many => Expr::other(many.iter().map(|s| expr(l, *s)).collect(), pos),
@@ -428,13 +428,13 @@ fn expr_inner(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
             k(ExprKind::Index(Box::new(obj), Box::new(idx)))
         }
         "call" => {
-            let callee = n.child_by_field_name("function").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let callee = l.field(n, F::Function).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
             let mut args = Vec::new();
-            if let Some(a) = n.child_by_field_name("arguments") {
+            if let Some(a) = l.field(n, F::Arguments) {
                 for c in named_children(a) {
                     if c.kind() == "keyword_argument" {
-                        let name = c.child_by_field_name("name").map(|x| l.text(x));
-                        let v = c.child_by_field_name("value").map_or_else(|| Expr::other(vec![], pos), |x| expr(l, x));
+                        let name = l.field(c, F::Name).map(|x| l.text(x));
+                        let v = l.field(c, F::Value).map_or_else(|| Expr::other(vec![], pos), |x| expr(l, x));
                         args.push(Arg { name, value: v });
                     } else {
                         args.push(Arg::pos(expr(l, c)));
@@ -444,9 +444,9 @@ fn expr_inner(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
             k(ExprKind::Call { callee: Box::new(callee), args })
         }
         "binary_operator" => {
-            let op = n.child_by_field_name("operator").map(|o| l.text(o)).unwrap_or_default();
-            let a = n.child_by_field_name("left").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
-            let b = n.child_by_field_name("right").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let op = l.field(n, F::Operator).map(|o| l.text(o)).unwrap_or_default();
+            let a = l.field(n, F::Left).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let b = l.field(n, F::Right).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
             // `+` and `%` build strings.
             if op == "+" || op == "%" {
                 k(ExprKind::Template(vec![a, b]))
@@ -455,9 +455,9 @@ fn expr_inner(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
             }
         }
         "boolean_operator" => {
-            let op = n.child_by_field_name("operator").map(|o| l.text(o)).unwrap_or_default();
-            let a = n.child_by_field_name("left").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
-            let b = n.child_by_field_name("right").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let op = l.field(n, F::Operator).map(|o| l.text(o)).unwrap_or_default();
+            let a = l.field(n, F::Left).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let b = l.field(n, F::Right).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
             k(ExprKind::Binary(op, Box::new(a), Box::new(b)))
         }
         "comparison_operator" => {
@@ -482,7 +482,7 @@ fn expr_inner(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
             }
         }
         "not_operator" => {
-            let a = n.child_by_field_name("argument").map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
+            let a = l.field(n, F::Argument).map_or_else(|| Expr::other(vec![], pos), |c| expr(l, c));
             k(ExprKind::Not(Box::new(a)))
         }
         "dictionary" => {
@@ -490,8 +490,8 @@ fn expr_inner(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
             for c in named_children(n) {
                 match c.kind() {
                     "pair" => {
-                        let key = c.child_by_field_name("key").map(|x| expr(l, x));
-                        let v = c.child_by_field_name("value").map_or_else(|| Expr::other(vec![], pos), |x| expr(l, x));
+                        let key = l.field(c, F::Key).map(|x| expr(l, x));
+                        let v = l.field(c, F::Value).map_or_else(|| Expr::other(vec![], pos), |x| expr(l, x));
                         let kname = key.as_ref().and_then(|e| e.as_str().map(str::to_string));
                         match kname {
                             Some(name) => items.push((Some(name), v)),
@@ -551,6 +551,6 @@ fn string(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
         };
         return l.str_expr(n, start, end);
     }
-    let parts = interps.into_iter().filter_map(|i| i.child_by_field_name("expression").map(|e| expr(l, e))).collect();
+    let parts = interps.into_iter().filter_map(|i| l.field(i, F::Expression).map(|e| expr(l, e))).collect();
     Expr::new(ExprKind::Template(parts), pos)
 }

@@ -239,6 +239,108 @@ pub fn cut_points(lang: Language, text: &[u8], pieces: usize) -> Vec<usize> {
     out
 }
 
+/// The fields of syntax nodes the lowerings read, by name in [`FIELD_NAMES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum F {
+    Alias,
+    Alternative,
+    Argument,
+    Arguments,
+    Attribute,
+    Body,
+    Condition,
+    Consequence,
+    Constructor,
+    Declaration,
+    Definition,
+    Expression,
+    Field,
+    Finalizer,
+    Function,
+    Handler,
+    Increment,
+    Index,
+    Initializer,
+    Key,
+    Left,
+    ModuleName,
+    Name,
+    Object,
+    Operand,
+    Operator,
+    Package,
+    Parameter,
+    Parameters,
+    Path,
+    Pattern,
+    Property,
+    Receiver,
+    Right,
+    Source,
+    Subscript,
+    Type,
+    Value,
+}
+
+const FIELD_NAMES: [&str; 38] = [
+    "alias",
+    "alternative",
+    "argument",
+    "arguments",
+    "attribute",
+    "body",
+    "condition",
+    "consequence",
+    "constructor",
+    "declaration",
+    "definition",
+    "expression",
+    "field",
+    "finalizer",
+    "function",
+    "handler",
+    "increment",
+    "index",
+    "initializer",
+    "key",
+    "left",
+    "module_name",
+    "name",
+    "object",
+    "operand",
+    "operator",
+    "package",
+    "parameter",
+    "parameters",
+    "path",
+    "pattern",
+    "property",
+    "receiver",
+    "right",
+    "source",
+    "subscript",
+    "type",
+    "value",
+];
+
+/// Each language's id of each field (0: the grammar has no such field), looked up once: a
+/// lookup by name scans the grammar's field names, and the lowerings ask at almost every node.
+fn field_ids(lang: Language) -> &'static [u16; FIELD_NAMES.len()] {
+    static IDS: [std::sync::OnceLock<[u16; FIELD_NAMES.len()]>; 6] = [const { std::sync::OnceLock::new() }; 6];
+    let slot = match lang {
+        Language::JavaScript => 0,
+        Language::TypeScript => 1,
+        Language::Tsx => 2,
+        Language::Python => 3,
+        Language::Go => 4,
+        Language::Rust => 5,
+    };
+    IDS[slot].get_or_init(|| {
+        let grammar = language(lang);
+        FIELD_NAMES.map(|name| grammar.field_id_for_name(name).map_or(0, |id| id.get()))
+    })
+}
+
 /// The state of one file's lowering.
 pub struct Lower<'t> {
     pub text: &'t [u8],
@@ -255,6 +357,7 @@ pub struct Lower<'t> {
     /// it): nodes come mostly in order, and counting from the line start each time would be
     /// quadratic on long lines.
     last: std::cell::Cell<(usize, usize, usize)>,
+    fields: &'static [u16; FIELD_NAMES.len()],
 }
 
 impl<'t> Lower<'t> {
@@ -270,6 +373,7 @@ impl<'t> Lower<'t> {
             current: 0,
             ascii: text.is_ascii(),
             last: std::cell::Cell::new((0, 0, 0)),
+            fields: field_ids(lang),
         }
     }
 
@@ -307,6 +411,23 @@ impl<'t> Lower<'t> {
         };
         self.last.set((offset, line_start, chars));
         (p as u32 + 1, chars as u32 + 1)
+    }
+
+    /// The child of `n` in field `f` (as `child_by_field_name`, by id).
+    pub fn field<'n>(&self, n: Node<'n>, f: F) -> Option<Node<'n>> {
+        n.child_by_field_id(self.fields[f as usize])
+    }
+
+    /// The children of `n` in field `f` (a field may repeat).
+    pub fn field_children<'n>(&self, n: Node<'n>, f: F) -> Vec<Node<'n>> {
+        let id = self.fields[f as usize];
+        match std::num::NonZeroU16::new(id) {
+            Some(id) => {
+                let mut c = n.walk();
+                n.children_by_field_id(id, &mut c).collect()
+            }
+            None => Vec::new(),
+        }
     }
 
     pub fn text(&self, n: Node<'_>) -> String {
@@ -402,12 +523,6 @@ impl<'t> Lower<'t> {
 pub fn named_children<'a>(n: Node<'a>) -> Vec<Node<'a>> {
     let mut c = n.walk();
     n.named_children(&mut c).filter(|c| c.kind() != "comment").collect()
-}
-
-/// The children of a node for a field name (a field may repeat).
-pub fn field_children<'a>(n: Node<'a>, field: &str) -> Vec<Node<'a>> {
-    let mut c = n.walk();
-    n.children_by_field_name(field, &mut c).collect()
 }
 
 #[cfg(test)]
