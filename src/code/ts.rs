@@ -99,7 +99,9 @@ pub fn lower_in_pieces(
     text: &[u8],
     top: fn(&mut Lower<'_>, Node<'_>) -> Vec<crate::code::ir::Stmt>,
 ) -> Option<FileFacts> {
-    let threads = rayon::current_num_threads().min(text.len() / MIN_PIECE);
+    // The machine's cores, not the scan's workers: a scan of one file has one worker.
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let threads = cores.min(text.len() / MIN_PIECE);
     if text.len() < PIECES_FROM || threads < 2 {
         return None;
     }
