@@ -148,6 +148,20 @@ pub struct Engine<'a> {
     /// The files each import refers to, by (file, module, import position, imported name):
     /// resolved once, not at every call through the import.
     modules: RefCell<HashMap<ImportKey, Rc<Vec<String>>>>,
+    /// What each call name matches, and which source each name read is (by index), once per
+    /// name.
+    calls: RefCell<HashMap<String, Rc<CallName>>>,
+    reads: RefCell<HashMap<String, Option<usize>>>,
+}
+
+/// What a call name matches among a rule's patterns.
+#[derive(Debug, Default)]
+struct CallName {
+    /// Per sink of the rule: one of its call patterns matches.
+    sinks: Vec<bool>,
+    sanitizer: bool,
+    /// The sources whose callback calls match.
+    callbacks: Vec<usize>,
 }
 
 impl<'a> Engine<'a> {
@@ -164,6 +178,8 @@ impl<'a> Engine<'a> {
             flows: RefCell::default(),
             functions: RefCell::default(),
             modules: RefCell::default(),
+            calls: RefCell::default(),
+            reads: RefCell::default(),
         })
     }
 
@@ -456,8 +472,15 @@ impl<'a> Engine<'a> {
     fn read_source(&self, facts: &FileFacts, e: &Expr) -> Option<Taint> {
         let name = facts.resolve(e)?;
         // Reading under a source is reading it: `request.args.get` reads `flask.request`.
-        let prefixes = canonical_prefixes(&name);
-        let s = self.spec.sources.iter().find(|s| s.read.iter().any(|p| prefixes.iter().any(|x| p.matches(x))))?;
+        let cached = self.reads.borrow().get(&name).copied();
+        let found = cached.unwrap_or_else(|| {
+            let prefixes = canonical_prefixes(&name);
+            let found =
+                self.spec.sources.iter().position(|s| s.read.iter().any(|p| prefixes.iter().any(|x| p.matches(x))));
+            self.reads.borrow_mut().insert(name.clone(), found);
+            found
+        });
+        let s = &self.spec.sources[found?];
         let shown = e.path().unwrap_or(name);
         Some(self.source(s, facts, e.pos, &shown))
     }
@@ -506,16 +529,9 @@ impl<'a> Engine<'a> {
             _ => self.read_source(facts, callee),
         };
         // Callbacks given to framework routes get the request as a parameter.
-        let callback_sources: Vec<&Source> = self
-            .spec
-            .sources
-            .iter()
-            .filter(|s| {
-                s.callback
-                    .as_ref()
-                    .is_some_and(|(calls, _)| name.as_ref().is_some_and(|n| calls.iter().any(|c| c.matches(n))))
-            })
-            .collect();
+        let hits = name.as_deref().map(|n| self.call_name(n));
+        let callback_sources: Vec<&Source> =
+            hits.iter().flat_map(|h| h.callbacks.iter().map(|&i| &self.spec.sources[i])).collect();
         let mut arg_taints: Vec<Option<Taint>> = Vec::with_capacity(args.len());
         for a in args {
             if let ExprKind::Func(id) = &a.value.kind {
@@ -544,8 +560,9 @@ impl<'a> Engine<'a> {
             return arg_taints.into_iter().flatten().next().or(recv);
         };
         // Sinks.
-        for sink in self.spec.sinks.iter().filter(|k| !k.returned && self.sink_lang(k, facts)) {
-            if !sink.call.iter().any(|p| p.matches(&name)) || !call_conditions(facts, sink, callee, args) {
+        let hits = hits.unwrap_or_default();
+        for (i, sink) in self.spec.sinks.iter().enumerate().filter(|(_, k)| !k.returned && self.sink_lang(k, facts)) {
+            if !hits.sinks.get(i).copied().unwrap_or(false) || !call_conditions(facts, sink, callee, args) {
                 continue;
             }
             let positional: Vec<(usize, &Option<Taint>)> = args
@@ -567,7 +584,7 @@ impl<'a> Engine<'a> {
             }
         }
         // Sanitizers.
-        if self.spec.sanitizer_calls.iter().any(|p| p.matches(&name)) {
+        if hits.sanitizer {
             return None;
         }
         // Calls of functions we can read.
@@ -691,6 +708,28 @@ impl<'a> Engine<'a> {
             }
             _ => None,
         }
+    }
+
+    /// What the call name `name` matches among the rule's patterns (asked at every call, and
+    /// the same names are called again and again).
+    fn call_name(&self, name: &str) -> Rc<CallName> {
+        if let Some(hits) = self.calls.borrow().get(name) {
+            return Rc::clone(hits);
+        }
+        let hits = Rc::new(CallName {
+            sinks: self.spec.sinks.iter().map(|k| k.call.iter().any(|p| p.matches(name))).collect(),
+            sanitizer: self.spec.sanitizer_calls.iter().any(|p| p.matches(name)),
+            callbacks: (0..self.spec.sources.len())
+                .filter(|&i| {
+                    self.spec.sources[i]
+                        .callback
+                        .as_ref()
+                        .is_some_and(|(calls, _)| calls.iter().any(|c| c.matches(name)))
+                })
+                .collect(),
+        });
+        self.calls.borrow_mut().insert(name.to_string(), Rc::clone(&hits));
+        hits
     }
 
     /// [`FileFacts::function`], through an index of the file's functions built once.
