@@ -150,9 +150,14 @@ fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
         Baseline::read(file)?.apply(&mut report, &rules, &file.display().to_string());
     }
     let fail_on = args.fail_on.or(config.as_ref().and_then(|c| c.fail_on)).unwrap_or(FailOn::Medium);
-    // Redacted and keyed once for every format, then filtered and ordered as asked.
-    let shown =
-        report.shown().into_owned().present(args.min_severity.map(|s| s.severity()), args.sort == SortOrder::Severity);
+    let fails = report.fails(fail_on.threshold());
+    // Redacted and keyed once for every format, in place (not a copy of every finding), then
+    // filtered and ordered as asked; never freed either.
+    let shown = std::mem::ManuallyDrop::new(
+        std::mem::ManuallyDrop::into_inner(report)
+            .into_shown()
+            .present(args.min_severity.map(|s| s.severity()), args.sort == SortOrder::Severity),
+    );
     let render = Render {
         color: args.color,
         quiet: args.quiet,
@@ -212,7 +217,7 @@ fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
             return Ok(EXIT_ERROR);
         }
     }
-    Ok(if report.fails(fail_on.threshold()) { EXIT_FINDINGS } else { 0 })
+    Ok(if fails { EXIT_FINDINGS } else { 0 })
 }
 
 /// `--config FILE`, else `.slsguard.yml` in the one directory scanned, else in the current one.

@@ -197,10 +197,7 @@ impl<'m> RoleGrants<'m> {
                     let Some(pattern) = v.known() else { continue };
                     let r = rank(&stmts, si, pattern);
                     all.extend(
-                        catalog()
-                            .expand(pattern)
-                            .into_iter()
-                            .map(|action| (r, Grant { si, pattern, action, special: false })),
+                        expand_memo(pattern).iter().map(|&action| (r, Grant { si, pattern, action, special: false })),
                     );
                 }
             }
@@ -223,6 +220,23 @@ impl<'m> RoleGrants<'m> {
     fn by_service(&self) -> Vec<(&'static str, &[Grant<'m>])> {
         self.all.chunk_by(|a, b| a.action.service == b.action.service).map(|c| (c[0].action.service, c)).collect()
     }
+}
+
+/// [`Catalog::expand`](crate::iam::actions::Catalog::expand), remembered: the same patterns
+/// (`s3:*`, a managed policy's) come back in every role of a monorepo, and matching one against
+/// a service's actions costs more than the rest of a role's expansion.
+fn expand_memo(pattern: &str) -> std::sync::Arc<[Action]> {
+    type Memo = std::sync::RwLock<HashMap<String, std::sync::Arc<[Action]>>>;
+    static MEMO: std::sync::OnceLock<Memo> = std::sync::OnceLock::new();
+    let memo = MEMO.get_or_init(Default::default);
+    if let Some(found) = memo.read().ok().and_then(|m| m.get(pattern).cloned()) {
+        return found;
+    }
+    let actions: std::sync::Arc<[Action]> = catalog().expand(pattern).into();
+    if let Ok(mut m) = memo.write() {
+        m.insert(pattern.to_string(), actions.clone());
+    }
+    actions
 }
 
 type Rank = (std::cmp::Reverse<usize>, bool, usize);

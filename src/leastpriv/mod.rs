@@ -19,7 +19,7 @@ use crate::code::ir::FileFacts;
 use crate::code::stage::CodeBase;
 use crate::model::{Code, Function, Model};
 use calls::{Call, FileCalls, Sym, Unresolved};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What the code of one function needs, or why that cannot be known.
 #[derive(Debug, Clone)]
@@ -80,26 +80,30 @@ fn file_calls(models: &[Model], base: &CodeBase) -> HashMap<String, FileCalls> {
     }
     wanted.sort_by(|a, b| a.0.cmp(&b.0));
     wanted.dedup_by(|a, b| a.0 == b.0);
-    // First each file alone (what it binds at its top level), then again, with the names they
-    // export, the files that import from others; a file importing nothing with exports keeps its
-    // first reading.
-    let mut first: HashMap<String, FileCalls> =
-        wanted.par_iter().map(|(k, facts)| (k.clone(), calls::extract(facts, &|_| None))).collect();
-    let again: Vec<(String, FileCalls)> = wanted
+    // First, alone, each file another imports (what it binds at its top level); then every other
+    // file, and again those importing names from others. A file is read once unless it both is
+    // imported and imports SDK names.
+    let imports: Vec<Vec<String>> =
+        wanted.par_iter().map(|(_, facts)| graph::imported_files(base, facts, parent(&facts.path))).collect();
+    let imported: HashSet<&str> = imports.iter().flatten().map(String::as_str).collect();
+    let mut first: HashMap<String, FileCalls> = wanted
         .par_iter()
-        .filter_map(|(k, facts)| {
-            let sources: Vec<&HashMap<String, Sym>> = graph::imported_files(base, facts, parent(&facts.path))
-                .iter()
-                .filter_map(|p| first.get(p).map(|c| &c.exports))
-                .filter(|e| !e.is_empty())
-                .collect();
-            if sources.is_empty() {
+        .filter(|(k, _)| imported.contains(k.as_str()))
+        .map(|(k, facts)| (k.clone(), calls::extract(facts, &|_| None)))
+        .collect();
+    let rest: Vec<(String, FileCalls)> = wanted
+        .par_iter()
+        .zip(imports.par_iter())
+        .filter_map(|((k, facts), imports)| {
+            let sources: Vec<&HashMap<String, Sym>> =
+                imports.iter().filter_map(|p| first.get(p).map(|c| &c.exports)).filter(|e| !e.is_empty()).collect();
+            if sources.is_empty() && first.contains_key(k) {
                 return None;
             }
             let resolver = |name: &str| sources.iter().find_map(|s| s.get(name).cloned());
             Some((k.clone(), calls::extract(facts, &resolver)))
         })
         .collect();
-    first.extend(again);
+    first.extend(rest);
     first
 }

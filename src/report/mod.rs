@@ -236,18 +236,26 @@ impl Report {
     }
 
     fn to_shown(&self) -> Report {
-        let mut r = self.clone();
+        self.clone().into_shown()
+    }
+
+    /// [`Report::shown`], taking the report: no copy of every finding.
+    pub fn into_shown(mut self) -> Report {
+        if self.is_shown {
+            return self;
+        }
+        let unshown = std::mem::take(&mut self.redactor);
         // First pass: secrets the engine sees in the strings themselves (a token in a route
-        // path, a file name) are then redacted wherever else they appear.
-        let redactor = self.redactor.redact_all(|f| r.for_each_string(f));
+        // path, a file name) are then redacted wherever else they appeaself.
+        let redactor = unshown.redact_all(|f| self.for_each_string(f));
         let key = &self.fingerprint_key;
-        for f in r.findings.iter_mut().chain(r.suppressed.iter_mut().map(|s| &mut s.finding)) {
+        for f in self.findings.iter_mut().chain(self.suppressed.iter_mut().map(|s| &mut s.finding)) {
             f.fingerprint = key.apply(&f.fingerprint);
         }
-        r.directives.clear();
-        r.redactor = redactor;
-        r.is_shown = true;
-        r
+        self.directives.clear();
+        self.redactor = redactor;
+        self.is_shown = true;
+        self
     }
 
     /// Calls `f` on every string of the report that an output can show. A field added to the
