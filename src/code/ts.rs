@@ -137,17 +137,22 @@ pub fn lower_at(
         l.func(0).body = body;
         l.facts.problems.is_empty().then_some(l.facts)
     };
-    // Threads of their own with the deep-nesting stack (as `code::facts` gives deep files), not
-    // the scan's workers: a piece may nest as deeply as any file.
+    // The first piece on this thread (it has the stack for the whole file, so for any piece
+    // of it; and its parser and allocator are warm), the others on threads of their own with
+    // the deep-nesting stack (as `code::facts` gives deep files), not the scan's workers: a
+    // piece may nest as deeply as any file.
     let parts: Vec<Option<FileFacts>> = std::thread::scope(|s| {
-        let handles: Vec<_> = bounds
+        let handles: Vec<_> = bounds[1..]
             .windows(2)
             .map(|w| {
                 let (start, end) = (w[0], w[1]);
                 std::thread::Builder::new().stack_size(super::DEEP_STACK).spawn_scoped(s, move || piece(start, end))
             })
             .collect();
-        handles.into_iter().map(|h| h.ok().and_then(|h| h.join().ok()).flatten()).collect()
+        let first = piece(bounds[0], bounds[1]);
+        std::iter::once(first)
+            .chain(handles.into_iter().map(|h| h.ok().and_then(|h| h.join().ok()).flatten()))
+            .collect()
     });
     let mut parts = parts.into_iter();
     let mut out = parts.next()??;
