@@ -119,8 +119,11 @@ fn optional(action: &str) -> bool {
 
 const OPTIONAL: [&str; 2] = ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"];
 
+/// [`optional`] of a catalog action, without formatting its name.
 fn optional_action(a: &Action) -> bool {
-    a.service == "s3" && OPTIONAL.iter().any(|o| o[3..].eq_ignore_ascii_case(a.name))
+    OPTIONAL.iter().any(|o| {
+        o.split_once(':').is_some_and(|(s, n)| s.eq_ignore_ascii_case(a.service) && n.eq_ignore_ascii_case(a.name))
+    })
 }
 
 /// The findings of one check on one model.

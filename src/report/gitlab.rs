@@ -165,8 +165,10 @@ pub fn build(report: &Report, rules: &RuleSet, times: ScanTimes) -> Value {
 }
 
 pub fn write(report: &Report, rules: &RuleSet, times: ScanTimes, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &build(report, rules, times)).map_err(io::Error::other)?;
-    writeln!(out)
+    // Into a Vec, then written once, as the JSON and SARIF reports are.
+    let mut bytes = serde_json::to_vec_pretty(&build(report, rules, times)).map_err(io::Error::other)?;
+    bytes.push(b'\n');
+    out.write_all(&bytes)
 }
 
 #[cfg(test)]

@@ -243,10 +243,9 @@ pub fn write(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resul
             })
             .collect(),
     };
-    // Into a buffer of a known type, then written once: through `dyn Write`, each of serde's
-    // many small writes was a call that could not be inlined.
-    let mut buf = Vec::with_capacity(1 << 16);
-    serde_json::to_writer_pretty(&mut buf, &doc).map_err(io::Error::other)?;
-    buf.push(b'\n');
-    out.write_all(&buf)
+    // Into a Vec, then written once (as the SARIF report is): through `dyn Write`, each of
+    // serde's many small writes was a call that could not be inlined.
+    let mut bytes = serde_json::to_vec_pretty(&doc).map_err(io::Error::other)?;
+    bytes.push(b'\n');
+    out.write_all(&bytes)
 }

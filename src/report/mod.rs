@@ -246,7 +246,7 @@ impl Report {
         }
         let unshown = std::mem::take(&mut self.redactor);
         // First pass: secrets the engine sees in the strings themselves (a token in a route
-        // path, a file name) are then redacted wherever else they appeaself.
+        // path, a file name) are then redacted wherever else they appear.
         let redactor = unshown.redact_all(|f| self.for_each_string(f));
         let key = &self.fingerprint_key;
         for f in self.findings.iter_mut().chain(self.suppressed.iter_mut().map(|s| &mut s.finding)) {
