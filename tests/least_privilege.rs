@@ -78,6 +78,32 @@ fn minimal_twins_have_no_diff_finding() {
     }
 }
 
+/// A key built from literal text and more (a JavaScript template literal, a Python f-string,
+/// `fmt.Sprintf`, `format!`) keeps its literal start: `iam-unscoped-resource` names
+/// `bucket/orders/*`, as the printed policy does (`expected-policy.txt`); the `-minimal` twins,
+/// whose grants are on `bucket/*` or on the narrower ARN, get no finding from it.
+#[test]
+fn built_keys_are_scoped_to_their_literal_start() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/least-privilege");
+    // (app, the resource named, the wider one it was before)
+    for (app, resource, wider) in [
+        ("node-sam-v3", "`arn:${Partition}:s3:::${Uploads}/orders/*`", "${Uploads}/*`"),
+        ("node-cfn-v2", "`arn:${Partition}:s3:::${Archive}/invoices/*`", "${Archive}/*`"),
+        ("python-serverless", "`arn:${Partition}:s3:::orders-receipts/receipts/*`", "orders-receipts/*`"),
+        ("rust-sam", "`arn:${Partition}:ssm:${Region}:${Account}:parameter/notifier/templates/*`", "parameter/*`"),
+    ] {
+        let report = scan(&root.join(app));
+        let unscoped: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == "iam-unscoped-resource")
+            .map(|f| f.message.as_str())
+            .collect();
+        assert!(unscoped.iter().any(|m| m.contains(resource)), "{app}: {unscoped:#?}");
+        assert!(unscoped.iter().all(|m| !m.contains(wider)), "{app}: {unscoped:#?}");
+    }
+}
+
 /// SAM lists AWS managed policies among a function's `Policies`; the translated role holds them
 /// apart in `ManagedPolicyArns`, after its inline policies. The unused grants must be grouped the
 /// same way for both (they were grouped by the first statement in manifest order).

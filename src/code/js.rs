@@ -563,7 +563,22 @@ fn expr_inner(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
                 let (s, e) = (n.start_byte() + 1, n.end_byte().saturating_sub(1).max(n.start_byte() + 1));
                 return l.str_expr(n, s, e);
             }
-            let parts = subs.into_iter().filter_map(|s| named_children(s).first().map(|c| expr(l, *c))).collect();
+            // The literal text between substitutions is kept (as written, escapes included), as
+            // `'a' + x` keeps it: least privilege scopes `uploads/${id}` to `uploads/*`.
+            let (mut parts, mut at) = (Vec::new(), n.start_byte() + 1);
+            for s in subs {
+                if s.start_byte() > at {
+                    parts.push(l.str_expr(n, at, s.start_byte()));
+                }
+                at = s.end_byte();
+                if let Some(c) = named_children(s).first() {
+                    parts.push(expr(l, *c));
+                }
+            }
+            let end = n.end_byte().saturating_sub(1);
+            if end > at {
+                parts.push(l.str_expr(n, at, end));
+            }
             k(ExprKind::Template(parts))
         }
         "regex" => k(ExprKind::Str { value: l.text(n), start: n.start_byte() as u32, end: n.end_byte() as u32 }),

@@ -551,6 +551,21 @@ fn string(l: &mut Lower<'_>, n: Node<'_>, pos: Pos) -> Expr {
         };
         return l.str_expr(n, start, end);
     }
-    let parts = interps.into_iter().filter_map(|i| l.field(i, F::Expression).map(|e| expr(l, e))).collect();
+    // The literal text between interpolations is kept (as written), as `'a' + x` keeps it.
+    let mut at = children.iter().find(|c| c.kind() == "string_start").map_or(n.start_byte(), |c| c.end_byte());
+    let end = children.iter().find(|c| c.kind() == "string_end").map_or(n.end_byte(), |c| c.start_byte());
+    let mut parts = Vec::new();
+    for i in interps {
+        if i.start_byte() > at {
+            parts.push(l.str_expr(n, at, i.start_byte()));
+        }
+        at = i.end_byte();
+        if let Some(e) = l.field(i, F::Expression) {
+            parts.push(expr(l, e));
+        }
+    }
+    if end > at {
+        parts.push(l.str_expr(n, at, end));
+    }
     Expr::new(ExprKind::Template(parts), pos)
 }

@@ -413,11 +413,7 @@ impl Cx<'_> {
             ExprKind::Other(c) if c.len() == 1 => return self.value(&c[0]),
             ExprKind::Template(parts) => {
                 let lit: String = parts.iter().map_while(Expr::as_str).collect();
-                if parts.iter().all(|p| p.as_str().is_some()) {
-                    return ArgVal::Literal(lit);
-                }
-                // Never one part for the whole: some lowerings keep only the interpolations.
-                return if lit.is_empty() { ArgVal::Unknown(describe(e)) } else { ArgVal::Prefix(lit) };
+                return self.built(&lit, parts.iter().all(|p| p.as_str().is_some()), e);
             }
             _ => {}
         }
@@ -447,6 +443,17 @@ impl Cx<'_> {
                     return ArgVal::Env(name.to_string());
                 }
             }
+            // Formatting: `fmt.Sprintf("uploads/%s", id)`, `"uploads/{}".format(id)`.
+            let format = match &callee.kind {
+                ExprKind::Member(recv, m) if m == "format" && self.lang() == Some(Language::Python) => {
+                    recv.as_str().map(|f| (f, args.is_empty()))
+                }
+                _ if resolved == "fmt.Sprintf" => first.and_then(Expr::as_str).map(|f| (f, args.len() == 1)),
+                _ => None,
+            };
+            if let Some((f, whole)) = format {
+                return self.built(f, whole, e);
+            }
             // Wrappers that keep the value: `aws.String(x)`, `str(x)`, `String(x)`, `x.unwrap()`.
             if resolved.ends_with("aws.String") || matches!(resolved.as_str(), "str" | "String" | "aws.ToString") {
                 if let Some(f) = first {
@@ -466,6 +473,26 @@ impl Cx<'_> {
             return v;
         }
         ArgVal::Unknown(describe(e))
+    }
+
+    /// A string built from `lit` (its literal start, as written) and, unless `whole`, more: the
+    /// start up to the first character that may not stand for itself (an escape, a placeholder
+    /// of the language's formatting: `%s`, `{}`) is known, the rest is not. `e`: what was written.
+    fn built(&self, lit: &str, whole: bool, e: &Expr) -> ArgVal {
+        let special: &[char] = match self.lang() {
+            Some(Language::Python) => &['\\', '%', '{', '}'],
+            Some(Language::Go) => &['\\', '%'],
+            Some(Language::Rust) => &['\\', '{', '}'],
+            _ => &['\\'],
+        };
+        let known = lit.find(special).map_or(lit, |i| &lit[..i]);
+        if whole && known.len() == lit.len() {
+            ArgVal::Literal(lit.to_string())
+        } else if known.is_empty() {
+            ArgVal::Unknown(describe(e))
+        } else {
+            ArgVal::Prefix(known.to_string())
+        }
     }
 
     /// The request parameters of an object literal (or a name bound to one).
@@ -1160,7 +1187,7 @@ mod tests {
             "import os, boto3\ns3 = boto3.client('s3')\nt = boto3.resource('dynamodb').Table(os.environ['T'])\ndef h(e, c):\n    s3.put_object(Bucket='b', Key=f\"r/{e['id']}.json\")\n    t.query(KeyConditionExpression='x')\n",
         );
         assert_eq!(ops(&fc), ["s3:PutObject", "dynamodb:Query"]);
-        assert!(matches!(fc.calls[0].params[1].1, ArgVal::Unknown(_)));
+        assert_eq!(fc.calls[0].params[1].1, ArgVal::Prefix("r/".into()));
         assert_eq!(fc.calls[1].params[0], ("tablename".to_string(), ArgVal::Env("T".into())));
         assert!(fc.unresolved.is_empty(), "{:?}", fc.unresolved);
     }
@@ -1248,5 +1275,37 @@ mod more_tests {
         );
         assert_eq!(ops(&fc), ["dynamodb:PutItem"]);
         assert_eq!(fc.calls[0].params[0], ("tablename".to_string(), ArgVal::Env("TABLE".into())));
+    }
+
+    /// What is known of a key built from literal text and more: the text up to the first
+    /// placeholder, escape or unknown part, in every language (`Key` is the second parameter).
+    #[test]
+    fn built_strings_keep_their_literal_start() {
+        let key = |path: &str, src: &str| -> Vec<ArgVal> {
+            calls(path, src)
+                .calls
+                .iter()
+                .map(|c| c.params.iter().find(|(k, _)| k == "key").map(|(_, v)| v.clone()).expect("a key"))
+                .collect()
+        };
+        let prefix = |s: &str| ArgVal::Prefix(s.to_string());
+        let js = "const AWS = require('aws-sdk');\nconst { S3Client, PutObjectCommand } = require('@aws-sdk/client-s3');\nconst s3 = new AWS.S3();\nconst c = new S3Client({});\nexports.h = async (e) => {\n  await s3.putObject({ Bucket: 'b', Key: `uploads/${e.id}.json` }).promise();\n  await c.send(new PutObjectCommand({ Bucket: 'b', Key: `a/${e.x}/b/${e.y}` }));\n  await c.send(new PutObjectCommand({ Bucket: 'b', Key: 'tmp/' + e.id }));\n  await c.send(new PutObjectCommand({ Bucket: 'b', Key: `${e.id}.json` }));\n  await c.send(new PutObjectCommand({ Bucket: 'b', Key: `esc\\n${e.id}` }));\n  await c.send(new PutObjectCommand({ Bucket: 'b', Key: `fixed/key.json` }));\n};\n";
+        let got = key("h.js", js);
+        assert_eq!(got[..3], [prefix("uploads/"), prefix("a/"), prefix("tmp/")]);
+        assert!(matches!(got[3], ArgVal::Unknown(_)), "{got:?}");
+        assert_eq!(got[4..], [prefix("esc"), ArgVal::Literal("fixed/key.json".into())]);
+        let py = "import boto3\ns3 = boto3.client('s3')\ndef h(e, c):\n    i = e['id']\n    s3.put_object(Bucket='b', Key=f\"uploads/{i}.json\")\n    s3.put_object(Bucket='b', Key='tmp/' + i)\n    s3.put_object(Bucket='b', Key='logs/%s.txt' % i)\n    s3.put_object(Bucket='b', Key='cache/{}.bin'.format(i))\n    s3.put_object(Bucket='b', Key=f'{i}/x')\n    s3.put_object(Bucket='b', Key=f'a{{b}}/{i}')\n    k = f'keys/{i}'\n    s3.put_object(Bucket='b', Key=k)\n";
+        let got = key("h.py", py);
+        assert_eq!(got[..4], [prefix("uploads/"), prefix("tmp/"), prefix("logs/"), prefix("cache/")]);
+        assert!(matches!(got[4], ArgVal::Unknown(_)), "{got:?}");
+        assert_eq!(got[5..], [prefix("a"), prefix("keys/")]);
+        let go = "package main\nimport (\n  \"fmt\"\n  \"github.com/aws/aws-sdk-go-v2/aws\"\n  \"github.com/aws/aws-sdk-go-v2/service/s3\"\n)\nfunc handler(ctx context.Context, id string) {\n  client := s3.NewFromConfig(cfg)\n  client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(\"b\"), Key: aws.String(fmt.Sprintf(\"uploads/%s.json\", id))})\n  client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(\"b\"), Key: aws.String(\"tmp/\" + id)})\n  client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(\"b\"), Key: aws.String(fmt.Sprintf(\"%s/x\", id))})\n}\n";
+        let got = key("main.go", go);
+        assert_eq!(got[..2], [prefix("uploads/"), prefix("tmp/")]);
+        assert!(matches!(got[2], ArgVal::Unknown(_)), "{got:?}");
+        let rs = "use aws_sdk_s3::Client;\nasync fn h(cfg: &aws_config::SdkConfig, id: &str) {\n    let client = Client::new(cfg);\n    client.put_object().bucket(\"b\").key(format!(\"uploads/{id}.json\")).send().await.unwrap();\n    client.put_object().bucket(\"b\").key(format!(\"tmp/{}\", id)).send().await.unwrap();\n    client.put_object().bucket(\"b\").key(format!(\"{}/x\", id)).send().await.unwrap();\n}\n";
+        let got = key("main.rs", rs);
+        assert_eq!(got[..2], [prefix("uploads/"), prefix("tmp/")]);
+        assert!(matches!(got[2], ArgVal::Unknown(_)), "{got:?}");
     }
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -21,6 +22,11 @@ func handler(ctx context.Context) error {
 	}
 	client = s3.NewFromConfig(cfg)
 	_, err = client.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(os.Getenv("ARCHIVE_BUCKET")), Key: aws.String("archive/latest.json")})
+	if err != nil {
+		return err
+	}
+	manifest := fmt.Sprintf("manifests/%s.json", os.Getenv("STAGE"))
+	_, err = client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(os.Getenv("ARCHIVE_BUCKET")), Key: aws.String(manifest)})
 	if err != nil {
 		return err
 	}
