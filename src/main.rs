@@ -126,6 +126,8 @@ fn scan(args: ScanArgs, targets: Vec<ReportTarget>) -> Result<u8> {
             .ok()
             .filter(|k| !k.is_empty())
             .or_else(|| config.as_ref().and_then(|c| c.fingerprint_key.clone())),
+        policies: false,
+        fixes: targets.iter().any(|t| t.format == Format::Sarif),
     };
     let started = std::time::SystemTime::now();
     // Never freed either, for the same reason (its secret engine above all).
@@ -393,7 +395,7 @@ fn policy(args: slsguard::cli::PolicyArgs) -> Result<u8> {
     let ids = ["iam-unused-permission", "iam-unscoped-resource", "iam-missing-permission"].map(String::from);
     let rules = RuleSet::builtin()?.select(&ids, &[])?;
     let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths };
-    let opts = slsguard::ScanOptions { paths, ..slsguard::ScanOptions::default() };
+    let opts = slsguard::ScanOptions { paths, fixes: false, ..slsguard::ScanOptions::default() };
     let report = slsguard::scan(&opts, &rules)?;
     let mut chosen: Vec<&slsguard::leastpriv::policy::FunctionPolicy> = Vec::new();
     if args.all {

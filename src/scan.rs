@@ -60,6 +60,11 @@ pub struct ScanOptions {
     pub fingerprint_key: Option<String>,
     /// Honour `.ignore` / `.rgignore` files (`--respect-ignore-files`, the config's `respect_ignore_files`).
     pub respect_ignore_files: bool,
+    /// Work out each function's least-privilege policy (`Report::policies`, what `slsguard
+    /// policy` prints) and the fixes that apply it (`Report::fixes`, the SARIF report's):
+    /// neither is a finding, and a gate writing JSON need not pay for them.
+    pub policies: bool,
+    pub fixes: bool,
 }
 
 impl Default for ScanOptions {
@@ -75,6 +80,8 @@ impl Default for ScanOptions {
             progress: false,
             fingerprint_key: None,
             respect_ignore_files: false,
+            policies: true,
+            fixes: true,
         }
     }
 }
@@ -138,6 +145,9 @@ pub struct Scanner {
     public_routes: Vec<String>,
     /// Alias expansion left for the whole scan, shared by its threads (see `loader::Limits`).
     aliases: loader::AliasPool,
+    /// Least-privilege policies and fixes wanted (see [`ScanOptions::policies`]).
+    policies: bool,
+    fixes: bool,
 }
 
 /// What the scan knows about the whole set of files while it reads each one.
@@ -240,7 +250,15 @@ impl Scanner {
             max_file_size,
             public_routes: Vec::new(),
             aliases: loader::AliasPool::default(),
+            policies: true,
+            fixes: true,
         }
+    }
+
+    /// Whether least privilege also works out policies and fixes (see [`ScanOptions::policies`]).
+    pub fn with_policies(mut self, policies: bool, fixes: bool) -> Self {
+        (self.policies, self.fixes) = (policies, fixes);
+        self
     }
 
     /// Do the selected rules read function code (code rules, least-privilege rules)?
@@ -480,8 +498,11 @@ impl Scanner {
         let ((policies, fixes), found) = rayon::join(
             || {
                 rayon::join(
-                    || crate::leastpriv::policy::policies(models, &needs),
+                    || if self.policies { crate::leastpriv::policy::policies(models, &needs) } else { Vec::new() },
                     || {
+                        if !self.fixes {
+                            return Vec::new();
+                        }
                         crate::leastpriv::fix::fixes(models, &needs, &|p| {
                             texts.get(p).and_then(|t| std::str::from_utf8(&t.text).ok())
                         })
@@ -1253,6 +1274,7 @@ pub fn scan(opts: &ScanOptions, rules: &RuleSet) -> Result<Report, ScanError> {
     }
     let scanner = Scanner::new(rules, opts.max_file_size)
         .with_public_routes(opts.public_routes.clone())
+        .with_policies(opts.policies, opts.fixes)
         .with_builtin_redaction(rules);
     // Started once there is work for them (idle workers waiting for it took CPU time from the
     // thread preparing it), and no more of them than files.
