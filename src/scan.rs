@@ -16,7 +16,7 @@ use crate::rules::{Compiled, Rule, RuleSet};
 use crate::secrets::{Origin, SecretEngine, SecretHit, VendoredDirs};
 use crate::source::LineIndex;
 use rayon::prelude::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -431,22 +431,32 @@ impl Scanner {
         let (lp_findings, policies, fixes) = (lp.findings, lp.policies, lp.fixes);
         findings.extend(lp_findings);
         crate::leastpriv::diff::merge_causes(&models, &mut findings);
-        // Source files are read again for their findings' lines (once each): keeping the text
-        // of every parsed file until now cost as much memory as the sources themselves.
-        let mut sources: HashMap<String, Option<(Vec<u8>, LineIndex, FileSecrets)>> = HashMap::new();
-        let mut code_snippet = |f: &mut Finding| {
-            let Some(t) = code.texts.get(&f.location.path) else { return };
-            let source = sources.entry(f.location.path.clone()).or_insert_with(|| {
+        // Source files are read again for their findings' lines (once each, side by side):
+        // keeping the text of every parsed file until now cost as much memory as the sources
+        // themselves.
+        let reread: BTreeSet<&str> = findings
+            .iter()
+            .filter(|f| !texts.contains_key(&f.location.path))
+            .chain(&code_findings)
+            .map(|f| f.location.path.as_str())
+            .filter(|p| code.texts.contains_key(*p))
+            .collect();
+        let sources: HashMap<String, (Vec<u8>, LineIndex, FileSecrets)> = reread
+            .into_par_iter()
+            .filter_map(|path| {
+                let t = code.texts.get(path)?;
                 let text = self.reread(&inputs[t.input], t.sum)?;
                 let (index, secrets) = (LineIndex::new(&text), FileSecrets::new(&text, &t.hits));
-                Some((text, index, secrets))
-            });
-            if let Some((text, index, secrets)) = source {
+                Some((path.to_string(), (text, index, secrets)))
+            })
+            .collect();
+        let code_snippet = |f: &mut Finding| {
+            if let Some((text, index, secrets)) = sources.get(&f.location.path) {
                 let line = index.line_range(text, f.location.span.start.line);
                 f.snippet = snippet(text, line, secrets);
             }
         };
-        for f in &mut findings {
+        findings.par_iter_mut().for_each(|f| {
             if let Some(ManifestText { text, secrets, index }) = texts.get(&f.location.path) {
                 let line = index.line_range(text, f.location.span.start.line);
                 f.snippet = snippet(text, line, secrets);
@@ -454,8 +464,8 @@ impl Scanner {
                 // A model declared in code (Chalice).
                 code_snippet(f);
             }
-        }
-        code_findings.iter_mut().for_each(code_snippet);
+        });
+        code_findings.par_iter_mut().for_each(code_snippet);
         findings.extend(code_findings);
         (findings, functions, policies, fixes)
     }
