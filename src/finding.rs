@@ -340,22 +340,33 @@ impl Redactor {
         }
     }
 
-    /// Redacts every string `each` visits, in two passes: first what the engine finds in each
+    /// Redacts every string of `all`, in two passes: first what the engine finds in each
     /// string becomes a known secret, then every known secret is redacted wherever it appears.
     /// The engine scans each distinct string once: a report repeats paths and messages in every
     /// finding and flow step, and scanning them all twice dominated reports of many findings.
-    pub fn redact_all(&self, mut each: impl FnMut(&mut dyn FnMut(&mut String))) -> Redactor {
-        let mut hits: std::collections::HashMap<String, Vec<Range<usize>>> = std::collections::HashMap::new();
-        each(&mut |s: &mut String| {
-            if !hits.contains_key(s.as_str()) {
-                hits.insert(s.clone(), self.engine_hits(s));
+    /// Both the engine and the second pass run side by side (a report of thousands of findings
+    /// was a sequential tail after a parallel scan).
+    pub fn redact_all(&self, all: &mut impl Strings) -> Redactor {
+        use rayon::prelude::*;
+        let mut distinct: std::collections::HashSet<String> = std::collections::HashSet::new();
+        all.each(&mut |s: &mut String| {
+            if !distinct.contains(s.as_str()) {
+                distinct.insert(s.clone());
             }
         });
+        // Only strings with something in them: a string not here was seen and holds nothing.
+        let hits: std::collections::HashMap<String, Vec<Range<usize>>> = distinct
+            .into_par_iter()
+            .filter_map(|s| {
+                let h = self.engine_hits(&s);
+                (!h.is_empty()).then_some((s, h))
+            })
+            .collect();
         let more: Vec<String> =
             hits.iter().flat_map(|(s, rs)| rs.iter().map(move |r| s[r.clone()].to_string())).collect();
         let redactor = self.with(more);
-        each(&mut |s: &mut String| {
-            let engine = hits.get(s.as_str()).cloned().unwrap_or_else(|| redactor.engine_hits(s));
+        all.each_par(&|s: &mut String| {
+            let engine = if hits.is_empty() { Vec::new() } else { hits.get(s.as_str()).cloned().unwrap_or_default() };
             let ranges = redactor.find_with(s, engine);
             if !ranges.is_empty() {
                 *s = redact_ranges(s, ranges);
@@ -363,6 +374,14 @@ impl Redactor {
         });
         redactor
     }
+}
+
+/// The strings an output can show, for [`Redactor::redact_all`].
+pub trait Strings {
+    /// Calls `f` on each string, one after the other.
+    fn each(&mut self, f: &mut dyn FnMut(&mut String));
+    /// Calls `f` on each string, side by side where there are many.
+    fn each_par(&mut self, f: &(dyn Fn(&mut String) + Sync));
 }
 
 fn floor_boundary(s: &str, mut i: usize) -> usize {

@@ -15,6 +15,7 @@ pub mod sarif;
 pub mod text;
 
 use crate::finding::{Finding, FingerprintKey, Location, Redactor, Severity};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -247,34 +248,23 @@ impl Report {
         let unshown = std::mem::take(&mut self.redactor);
         // First pass: secrets the engine sees in the strings themselves (a token in a route
         // path, a file name) are then redacted wherever else they appear.
-        let redactor = unshown.redact_all(|f| self.for_each_string(f));
+        let redactor = unshown.redact_all(&mut self);
         let key = &self.fingerprint_key;
-        for f in self.findings.iter_mut().chain(self.suppressed.iter_mut().map(|s| &mut s.finding)) {
-            f.fingerprint = key.apply(&f.fingerprint);
-        }
+        let keyed = |f: &mut Finding| f.fingerprint = key.apply(&f.fingerprint);
+        self.findings.par_iter_mut().for_each(keyed);
+        self.suppressed.par_iter_mut().for_each(|s| keyed(&mut s.finding));
         self.directives.clear();
         self.redactor = redactor;
         self.is_shown = true;
         self
     }
 
-    /// Calls `f` on every string of the report that an output can show. A field added to the
-    /// report (or to what it holds) that an output prints must be added here.
-    fn for_each_string(&mut self, mut f: impl FnMut(&mut String)) {
-        fn finding(x: &mut Finding, f: &mut impl FnMut(&mut String)) {
-            f(&mut x.message);
-            f(&mut x.location.path);
-            f(&mut x.snippet);
-            for r in x.related.iter_mut().chain(x.flow.iter_mut()) {
-                f(&mut r.location.path);
-                f(&mut r.message);
-            }
-        }
-        for x in &mut self.findings {
-            finding(x, &mut f);
-        }
+    /// Calls `f` on every string of the report that an output can show, but the findings'. A
+    /// field added to the report (or to what it holds) that an output prints must be added here
+    /// or in [`finding_strings`].
+    fn for_each_other_string(&mut self, f: &mut (impl FnMut(&mut String) + ?Sized)) {
         for s in &mut self.suppressed {
-            finding(&mut s.finding, &mut f);
+            finding_strings(&mut s.finding, f);
             f(&mut s.suppression.justification);
             if let Some(l) = &mut s.suppression.location {
                 f(&mut l.path);
@@ -294,7 +284,7 @@ impl Report {
                 crate::model::Code::Found(c) => {
                     f(&mut c.file);
                     f(&mut c.symbol);
-                    c.files.iter_mut().for_each(&mut f);
+                    c.files.iter_mut().for_each(&mut *f);
                 }
                 crate::model::Code::Unknown(why) => f(why),
                 crate::model::Code::NotAnalysed => {}
@@ -354,6 +344,31 @@ impl Report {
     /// Notifications the user must see (not the routine "binary file skipped").
     pub fn problems(&self) -> impl Iterator<Item = &Notification> {
         self.notifications.iter().filter(|n| n.level != Level::Note)
+    }
+}
+
+/// Every string of a finding that an output can show.
+fn finding_strings(x: &mut Finding, f: &mut (impl FnMut(&mut String) + ?Sized)) {
+    f(&mut x.message);
+    f(&mut x.location.path);
+    f(&mut x.snippet);
+    for r in x.related.iter_mut().chain(x.flow.iter_mut()) {
+        f(&mut r.location.path);
+        f(&mut r.message);
+    }
+}
+
+impl crate::finding::Strings for Report {
+    fn each(&mut self, f: &mut dyn FnMut(&mut String)) {
+        for x in &mut self.findings {
+            finding_strings(x, &mut *f);
+        }
+        self.for_each_other_string(f);
+    }
+
+    fn each_par(&mut self, f: &(dyn Fn(&mut String) + Sync)) {
+        self.findings.par_iter_mut().for_each(|x| finding_strings(x, &mut |s: &mut String| f(s)));
+        self.for_each_other_string(&mut |s: &mut String| f(s));
     }
 }
 
