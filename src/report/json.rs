@@ -199,7 +199,8 @@ pub fn write(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resul
             by_severity: Severity::ALL.iter().map(|&s| (s.as_str(), report.count(s))).collect(),
             suppressed: report.suppressed.len(),
         },
-        findings: report.findings.iter().map(|f| finding(f, rules)).collect(),
+        // Serialized side by side below, then put in the place of this empty list.
+        findings: Vec::new(),
         suppressed: report.suppressed.iter().map(|s| suppressed(s, rules)).collect(),
         baseline: report.baseline.as_ref().map(|b| JsonBaseline { file: &b.file, hidden: b.hidden, stale: b.stale }),
         skipped: report
@@ -245,7 +246,51 @@ pub fn write(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resul
     };
     // Into a Vec, then written once (as the SARIF report is): through `dyn Write`, each of
     // serde's many small writes was a call that could not be inlined.
-    let mut bytes = serde_json::to_vec_pretty(&doc).map_err(io::Error::other)?;
-    bytes.push(b'\n');
-    out.write_all(&bytes)
+    let bytes = serde_json::to_vec_pretty(&doc).map_err(io::Error::other)?;
+    let findings = findings_list(&report.findings, rules)?;
+    // The fields before `findings` hold no text of the scan: the first such key is the list's.
+    let empty = b"\n  \"findings\": []";
+    let at = bytes.windows(empty.len()).position(|w| w == empty).ok_or_else(|| io::Error::other("no findings key"))?;
+    let cut = at + empty.len() - 2;
+    out.write_all(&bytes[..cut])?;
+    out.write_all(&findings)?;
+    out.write_all(&bytes[cut + 2..])?;
+    out.write_all(b"\n")
+}
+
+/// The `findings` list as [`serde_json::to_vec_pretty`] writes it at the document's second
+/// level, each finding serialized on its own and side by side: thousands of findings were a
+/// sequential tail after a parallel scan.
+fn findings_list(findings: &[Finding], rules: &RuleSet) -> io::Result<Vec<u8>> {
+    use rayon::prelude::*;
+    if findings.is_empty() {
+        return Ok(b"[]".to_vec());
+    }
+    let items: Vec<Vec<u8>> = findings
+        .par_iter()
+        .map(|f| {
+            let one = serde_json::to_vec_pretty(&finding(f, rules)).map_err(io::Error::other)?;
+            // Two levels deeper: every line after the first is indented four more spaces (a
+            // JSON string holds no raw newline).
+            let mut out = Vec::with_capacity(one.len() + one.len() / 8);
+            out.extend_from_slice(b"\n    ");
+            for (i, line) in one.split(|&b| b == b'\n').enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(b"\n    ");
+                }
+                out.extend_from_slice(line);
+            }
+            Ok(out)
+        })
+        .collect::<io::Result<_>>()?;
+    let mut out = Vec::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 4);
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(item);
+    }
+    out.extend_from_slice(b"\n  ]");
+    Ok(out)
 }
