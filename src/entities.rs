@@ -379,7 +379,7 @@ pub const FIELDS: &[(EntityKind, &str, FieldType, &str)] = &[
         EntityKind::Statement,
         "mutating_on_wildcard",
         FieldType::List,
-        "Write and Permissions-management actions (partial wildcards like `s3:Put*` expanded against the IAM catalog) granted on every resource (`*`, or an ARN pattern that names nothing, such as `arn:aws:s3:::*`), except: actions AWS only grants on `*`, the Lambda execution baseline (logs, X-Ray, VPC network interfaces, durable-execution checkpoints) and event-source polling (`sqs:DeleteMessage`…), what a condition silences or an explicit Deny of the same role takes away, what other fields report (sensitive reads, escalation actions), and what `*`, `service:*` and NotAction statements imply (reported whole). An AWS managed policy's grants are listed on its first statement, unless the policy is reported whole as administrator or full access",
+        "Write and Permissions-management actions (partial wildcards like `s3:Put*` expanded against the IAM catalog) granted on every resource (`*`, or an ARN pattern that names nothing, such as `arn:aws:s3:::*`), except: actions AWS only grants on `*`, the Lambda execution baseline (logs, X-Ray, VPC network interfaces, durable-execution checkpoints) and event-source polling (`sqs:DeleteMessage`…) where a function using the role needs them (or that cannot be known), what a condition silences or an explicit Deny of the same role takes away, what other fields report (sensitive reads, escalation actions), and what `*`, `service:*` and NotAction statements imply (reported whole). An AWS managed policy's grants are listed on its first statement, unless the policy is reported whole as administrator or full access",
     ),
     (
         EntityKind::Statement,

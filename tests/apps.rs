@@ -141,7 +141,7 @@ fn iam_judgments_say_what_they_judged() {
     assert!(at(&sls, "iam-unknown-action", 79).message.contains("did you mean `bedrock:InvokeModel`?"));
 
     let sam = report(&root.join("apps/sam-iam-judged"));
-    let shared = at(&sam, "iam-shared-function-role", 191);
+    let shared = at(&sam, "iam-shared-function-role", 193);
     assert!(shared.message.contains("`CreateOrderFunction`, `ListOrdersFunction`"), "{}", shared.message);
     assert_eq!(shared.related.len(), 2);
     assert!(at(&sam, "iam-wildcard-resource", 27).message.contains("`lambda:InvokeFunction`"));

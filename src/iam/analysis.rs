@@ -10,6 +10,7 @@
 
 use super::actions::{Action, Catalog, Level, catalog};
 use super::glob_match_ci;
+use super::lambda::RoleUse;
 use super::narrowing::{Narrowing, narrowing};
 use super::passrole::{self, Target};
 use crate::model::{Effect, Loc, Model, Origin, PolicyKind, Statement, Val};
@@ -21,8 +22,8 @@ use std::collections::{BTreeSet, HashMap};
 /// `AWSXRayDaemonWriteAccess` (traces) and `AWSLambdaBasicDurableExecutionRolePolicy` (the
 /// checkpoints of durable functions). Every function needs some of them, so they are treated
 /// alike wherever they are written — attached as those managed policies or written inline, on
-/// `*` too: not reported as writes on every resource, and a role that holds nothing else holds
-/// "only logging".
+/// `*` too: not reported as writes on every resource where a function of the role needs them
+/// ([`super::lambda`]), and a role that holds nothing else holds "only logging".
 pub const EXECUTION_BASELINE: &[&str] = &[
     "logs:CreateLogGroup",
     "logs:CreateLogStream",
@@ -56,7 +57,7 @@ pub const BASELINE_SAM_TEMPLATES: &[&str] = &["VPCAccessPolicy"];
 /// What Lambda needs to poll a function's event source, as AWS's event-source execution
 /// policies grant it on `*` (`AWSLambdaSQSQueueExecutionRole`, which SAM attaches for an `SQS`
 /// event, and the Kinesis, DynamoDB Streams and MSK ones): not reported as grants on every
-/// resource, inline or attached. Unlike the baseline, they are more than logging: a role shared
+/// resource, inline or attached, where a function of the role has such a trigger. Unlike the baseline, they are more than logging: a role shared
 /// for them is still shared data access.
 pub const EVENT_SOURCE_POLLING: &[&str] = &["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"];
 
@@ -153,7 +154,8 @@ pub struct StatementFacts {
     /// `*` (or all-wildcard ARN) resources.
     pub resource_wildcard: Vec<Loc>,
     /// Mutating actions granted on every resource, except those AWS only grants on `*`, the
-    /// execution baseline, what a condition silences and what a Deny takes away.
+    /// execution baseline and event-source polling where the role's functions need them, what a
+    /// condition silences and what a Deny takes away.
     pub mutating_on_wildcard: Vec<(String, Loc)>,
     /// Sensitive read actions granted on every resource (same exceptions).
     pub sensitive_on_wildcard: Vec<(String, Loc)>,
@@ -281,7 +283,9 @@ pub fn covers_every(resource: &Val, action: &Action) -> bool {
 /// Computes the facts of every statement of `model`.
 pub fn analyze(model: &Model) -> Vec<StatementFacts> {
     let cat = catalog();
-    let mut facts: Vec<StatementFacts> = model.statements.iter().map(|s| statement_facts(model, s, cat)).collect();
+    let lambda = RoleUse::new(model);
+    let mut facts: Vec<StatementFacts> =
+        model.statements.iter().map(|s| statement_facts(model, s, cat, &lambda)).collect();
     passrole_paths(model, &mut facts);
     managed_once(model, &mut facts);
     facts
@@ -441,7 +445,7 @@ fn denied_everywhere(model: &Model, s: &Statement, action: &Action) -> bool {
     })
 }
 
-fn statement_facts(model: &Model, s: &Statement, cat: &Catalog) -> StatementFacts {
+fn statement_facts(model: &Model, s: &Statement, cat: &Catalog, lambda: &RoleUse) -> StatementFacts {
     let mut f = StatementFacts::default();
     for a in s.actions.iter().chain(&s.not_actions) {
         let Some(text) = a.known() else { continue };
@@ -478,7 +482,7 @@ fn statement_facts(model: &Model, s: &Statement, cat: &Catalog) -> StatementFact
             if !f.action_wildcard.is_empty() || s.not_action_loc.is_some() {
                 return f;
             }
-            wildcard_grants(model, s, cat, &mut f);
+            wildcard_grants(model, s, cat, lambda, &mut f);
             if on_wildcard(s) {
                 if let Some(loc) = grants(s, "iam:PassRole") {
                     f.passrole_on_wildcard.push(loc);
@@ -516,8 +520,9 @@ fn statement_facts(model: &Model, s: &Statement, cat: &Catalog) -> StatementFact
 
 /// The writes and sensitive reads an Allow identity statement grants on every resource, by its
 /// named actions (`service:*` is reported by iam-service-wildcard-action): only actions that can
-/// be scoped, not the execution baseline, not what a condition silences or a Deny takes away.
-fn wildcard_grants(model: &Model, s: &Statement, cat: &Catalog, f: &mut StatementFacts) {
+/// be scoped, not the execution baseline or event-source polling where a function of the role
+/// needs them, not what a condition silences or a Deny takes away.
+fn wildcard_grants(model: &Model, s: &Statement, cat: &Catalog, lambda: &RoleUse, f: &mut StatementFacts) {
     // Reported by iam-privilege-escalation.
     let reported_elsewhere = |full: &str| {
         ESCALATION_ACTIONS.iter().chain(&["iam:PassRole", "sts:AssumeRole"]).any(|x| x.eq_ignore_ascii_case(full))
@@ -532,8 +537,8 @@ fn wildcard_grants(model: &Model, s: &Statement, cat: &Catalog, f: &mut Statemen
             let sensitive = SENSITIVE_READ_ACTIONS.iter().any(|x| x.eq_ignore_ascii_case(&full));
             if !(sensitive || act.level.is_mutating() && !reported_elsewhere(&full))
                 || !act.scopeable()
-                || is_baseline(&full)
-                || EVENT_SOURCE_POLLING.iter().any(|x| x.eq_ignore_ascii_case(&full))
+                || (is_baseline(&full) || EVENT_SOURCE_POLLING.iter().any(|x| x.eq_ignore_ascii_case(&full)))
+                    && lambda.needs(&s.roles, &full)
                 || seen.contains(&full)
                 || !s.resources.iter().any(|r| covers_every(r, &act))
             {

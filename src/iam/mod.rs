@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod analysis;
+pub mod lambda;
 pub mod managed;
 pub mod narrowing;
 pub mod passrole;

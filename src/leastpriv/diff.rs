@@ -13,7 +13,8 @@ use super::resources::{self, Resource};
 use crate::finding::{self, Finding, Location, Related, Severity};
 use crate::iam::actions::{Action, catalog};
 use crate::iam::analysis::{self, EVENT_SOURCE_POLLING, covers_every, is_wildcard_resource};
-use crate::model::{Effect, Function, Model, Origin, Platform, PolicyKind, RoleKind, Statement, Val};
+use crate::iam::lambda::{LAMBDA_OWN, lambda_needs};
+use crate::model::{Effect, Function, Model, Origin, PolicyKind, RoleKind, Statement, Val};
 use crate::rules::Rule;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -36,36 +37,6 @@ impl Check {
     }
 }
 
-/// Grants Lambda uses itself, not the code: logging always; X-Ray when tracing is on, network
-/// interfaces for VPC functions (and Amazon MSK, Amazon MQ, DocumentDB and self-managed Kafka
-/// triggers, which reach their source through them), polling for its event sources, writing to
-/// its destinations and dead-letter targets, decrypting with its KMS key (or its encrypted
-/// sources and targets). Without the function's settings (`None`: a frontend that does not read
-/// them) every such grant is taken as used.
-pub fn lambda_needs(action: &str, platform: Option<&Platform>) -> bool {
-    let listed = |list: &[&str]| list.iter().any(|a| a.eq_ignore_ascii_case(action));
-    let baseline = analysis::is_baseline(action);
-    if !baseline && !listed(EVENT_SOURCE_POLLING) && !listed(LAMBDA_OWN) {
-        return false;
-    }
-    let Some(p) = platform else { return true };
-    let lower = action.to_ascii_lowercase();
-    let (service, name) = lower.split_once(':').unwrap_or((lower.as_str(), ""));
-    match service {
-        "logs" => true,
-        "xray" => p.tracing,
-        "ec2" => p.vpc || ["kafka", "mq", "rds"].iter().any(|k| p.has_source(k)),
-        "sqs" if name == "sendmessage" => p.has_destination("sqs"),
-        "sqs" | "kinesis" | "dynamodb" | "kafka" => p.has_source(service),
-        "sns" => p.has_destination("sns"),
-        "events" => p.has_destination("events"),
-        "lambda" if name == "invokefunction" => p.has_destination("lambda"),
-        "kms" => p.kms || !p.sources.is_empty() || !p.destinations.is_empty(),
-        // Durable functions' checkpoints.
-        _ => baseline,
-    }
-}
-
 /// Is the catalog action one [`lambda_needs`] may take as Lambda's own (whatever the function's
 /// settings)? A set of the catalog's names, built once: comparing every granted action with each
 /// listed name was a tenth of a scan of 1,000 functions.
@@ -83,33 +54,6 @@ fn maybe_lambda_own(a: &Action) -> bool {
     })
     .contains(&(a.service, a.name))
 }
-
-/// [`lambda_needs`] besides the execution baseline and event-source polling.
-pub const LAMBDA_OWN: &[&str] = &[
-    "kinesis:GetRecords",
-    "kinesis:GetShardIterator",
-    "kinesis:DescribeStream",
-    "kinesis:DescribeStreamSummary",
-    "kinesis:DescribeStreamConsumer",
-    "kinesis:ListShards",
-    "kinesis:ListStreams",
-    "kinesis:SubscribeToShard",
-    "dynamodb:GetRecords",
-    "dynamodb:GetShardIterator",
-    "dynamodb:DescribeStream",
-    "dynamodb:ListStreams",
-    "kafka:DescribeCluster",
-    "kafka:DescribeClusterV2",
-    "kafka:GetBootstrapBrokers",
-    // Amazon MSK triggers reach the cluster through network interfaces in its VPC.
-    "ec2:DescribeVpcs",
-    "ec2:DescribeSecurityGroups",
-    "sqs:SendMessage",
-    "sns:Publish",
-    "events:PutEvents",
-    "lambda:InvokeFunction",
-    "kms:Decrypt",
-];
 
 /// Actions an SDK helper may use besides the one it needs (a multipart upload's clean-up):
 /// never reported as unused, never required.

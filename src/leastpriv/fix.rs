@@ -4,14 +4,14 @@
 //! be what the role needs: the role serves this one function, every call of its code is
 //! resolved, and what Lambda itself may use from the statement (event-source polling,
 //! destinations, X-Ray, VPC interfaces, as far as the function's triggers and settings need it;
-//! see [`super::diff::lambda_needs`]) is kept unless the deploy tool adds it to the role it
+//! see [`crate::iam::lambda::lambda_needs`]) is kept unless the deploy tool adds it to the role it
 //! generates (SAM, the Serverless Framework's default role).
 
 use super::Needs;
-use super::diff::{LAMBDA_OWN, lambda_needs};
 use super::policy::{self, PolicyStatement};
 use super::resources::Resource;
 use crate::iam::analysis::{self, EVENT_SOURCE_POLLING, EXECUTION_BASELINE};
+use crate::iam::lambda::{LAMBDA_OWN, lambda_needs};
 use crate::model::{Effect, Format, Model, Origin, Platform, PolicyKind, RoleKind, Statement};
 use crate::source::Span;
 
