@@ -129,6 +129,9 @@ pub struct Platform {
     /// IAM prefixes of the event sources Lambda polls (`sqs`, `kinesis`, `dynamodb`, `kafka`,
     /// `mq`, `rds` for DocumentDB).
     pub sources: std::collections::BTreeSet<String>,
+    /// Each SQS trigger's queue as the manifest names it (`!GetAtt Jobs.Arn`,
+    /// `${aws_sqs_queue.jobs.arn}`, an ARN); `None` for a trigger whose queue it does not name.
+    pub queues: Vec<Option<Val>>,
     /// IAM prefixes of on-success / on-failure destinations and dead-letter targets (`sqs`,
     /// `sns`, `lambda`, `events`, `s3`).
     pub destinations: std::collections::BTreeSet<String>,

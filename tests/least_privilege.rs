@@ -104,6 +104,40 @@ fn built_keys_are_scoped_to_their_literal_start() {
     }
 }
 
+/// Lambda polls a function's SQS trigger with the function's role: where the manifest names the
+/// queue and the role grants the polling on `*`, `iam-unscoped-resource` names the queue, and the
+/// printed policy holds the polling statement on it (`platform-cfn-polling`'s
+/// `expected-policy.txt`; its `-minimal` twin, scoped, is silent). In Terraform too. Roles SAM
+/// and the Serverless Framework generate get the polling from the deploy tool: not reported
+/// (`platform-sam-minimal`, `platform-serverless-minimal`).
+#[test]
+fn polling_on_every_queue_for_one_known_trigger_is_unscoped() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/least-privilege");
+    let polling = |report: &slsguard::report::Report| -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .filter(|f| f.rule_id == "iam-unscoped-resource" && f.message.contains("sqs:ReceiveMessage"))
+            .map(|f| f.message.clone())
+            .collect()
+    };
+    let cfn = polling(&scan(&root.join("platform-cfn-polling")));
+    assert_eq!(cfn.len(), 1, "{cfn:#?}");
+    assert!(cfn[0].contains("sqs:DeleteMessage, sqs:GetQueueAttributes, sqs:ReceiveMessage only on `arn:${Partition}:sqs:${Region}:${Account}:${Jobs}`"), "{cfn:#?}");
+    // The Terraform app grants the polling on the queue; on `*`, it is reported.
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&root.join("platform-terraform-unused"), dir.path());
+    let main = dir.path().join("main.tf");
+    let text = std::fs::read_to_string(&main).expect("main.tf");
+    let scoped = "    actions   = [\"sqs:ReceiveMessage\", \"sqs:DeleteMessage\", \"sqs:GetQueueAttributes\"]\n    resources = [aws_sqs_queue.jobs.arn]";
+    assert!(text.contains(scoped), "the fixture changed");
+    assert!(polling(&scan(dir.path())).is_empty());
+    std::fs::write(&main, text.replace(scoped, &scoped.replace("[aws_sqs_queue.jobs.arn]", "[\"*\"]"))).expect("write");
+    let tf = polling(&scan(dir.path()));
+    assert_eq!(tf.len(), 1, "{tf:#?}");
+    assert!(tf[0].contains("only on `${aws_sqs_queue.jobs.arn}`, and grants them on `*`"), "{tf:#?}");
+}
+
 /// SAM lists AWS managed policies among a function's `Policies`; the translated role holds them
 /// apart in `ManagedPolicyArns`, after its inline policies. The unused grants must be grouped the
 /// same way for both (they were grouped by the first statement in manifest order).

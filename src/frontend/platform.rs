@@ -153,6 +153,9 @@ pub fn cloudformation(props: &Node, sam: bool, res: &Resolver, resources: &[Entr
             };
             let Some(kind) = kind else { continue };
             p.sources.insert(kind.into());
+            if kind == "sqs" {
+                p.queues.push(ev.value.path(&["Properties", "Queue"]).filter(|_| ty == "SQS").map(|q| res.val(q)));
+            }
             if let Some(config) = ev.value.path(&["Properties", "DestinationConfig"]) {
                 destination_config(&mut p, config, res, resources, true);
             }
@@ -192,6 +195,9 @@ pub fn link(b: &mut Builder<'_>, resources: &Node) {
                 (None, None) => Platform::ANY,
             };
             add.sources.insert(kind.into());
+            if kind == "sqs" {
+                add.queues.push(props.get("EventSourceArn").map(|a| b.res.val(a)));
+            }
         }
         if let Some(config) = props.get("DestinationConfig") {
             destination_config(&mut add, config, &b.res, entries, false);
@@ -208,6 +214,7 @@ pub fn link(b: &mut Builder<'_>, resources: &Node) {
             if let Some(p) = b.model.functions[f].platform.as_mut() {
                 p.sources.extend(add.sources.iter().cloned());
                 p.destinations.extend(add.destinations.iter().cloned());
+                p.queues.extend(add.queues.iter().cloned());
             }
         }
     }
@@ -254,6 +261,10 @@ pub fn serverless(provider: Option<&Node>, def: &Node, res: &Resolver) -> Platfo
             },
         };
         p.sources.insert(kind.into());
+        if kind == "sqs" {
+            let arn = if e.value.as_map().is_some() { e.value.get("arn") } else { Some(&e.value) };
+            p.queues.push(arn.map(|a| res.val(a)));
+        }
         if let Some(d) = e.value.path(&["destinations", "onFailure"]).filter(|d| !d.is_null()) {
             p.destinations.insert(sls_target(d, res).into());
         }
@@ -362,6 +373,38 @@ Resources:
         assert!(f.sources.iter().eq(["kafka", "kinesis"]));
         assert!(f.destinations.iter().eq(["events", "sns"]));
         assert!(!g.tracing && g.vpc && g.sources.is_empty());
+    }
+
+    /// Each SQS trigger's queue as written, `None` where the manifest does not name it.
+    #[test]
+    fn sqs_triggers_name_their_queues() {
+        let m = cfn(r#"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Q: {Type: SQS, Properties: {Queue: !GetAtt Jobs.Arn}}
+        N: {Type: SNS, Properties: {Topic: !Ref T, SqsSubscription: true}}
+"#);
+        let queues: Vec<Option<String>> =
+            platform(&m, "F").queues.iter().map(|q| q.as_ref().map(|v| v.display().to_string())).collect();
+        assert_eq!(queues, [Some("!GetAtt Jobs.Arn".to_string()), None]);
+        let doc = parse_one(
+            "service: s\nprovider: {name: aws}\nfunctions:\n  a:\n    handler: a.h\n    events:\n      - sqs: arn:aws:sqs:eu-west-1:123456789012:jobs\n      - sqs: {arn: 'arn:aws:sqs:eu-west-1:123456789012:more', batchSize: 5}\n",
+        )
+        .unwrap();
+        let m = crate::frontend::serverless::build(&doc, "serverless.yml");
+        let queues: Vec<Option<String>> =
+            platform(&m, "a").queues.iter().map(|q| q.as_ref().and_then(|v| v.known()).map(str::to_string)).collect();
+        assert_eq!(
+            queues,
+            [
+                Some("arn:aws:sqs:eu-west-1:123456789012:jobs".to_string()),
+                Some("arn:aws:sqs:eu-west-1:123456789012:more".to_string())
+            ]
+        );
     }
 
     #[test]

@@ -533,6 +533,9 @@ impl ModuleBuilder<'_, '_> {
                         (None, true) => Platform::ANY,
                     };
                     add.sources.insert(kind.into());
+                    if kind == "sqs" {
+                        add.queues.push(r.body.get("event_source_arn").map(|a| r.res().val(a)));
+                    }
                 }
                 for d in r.nested("destination_config") {
                     for key in ["on_success", "on_failure"] {
@@ -553,6 +556,7 @@ impl ModuleBuilder<'_, '_> {
                     if let Some(p) = self.model.functions[f].platform.as_mut() {
                         p.sources.extend(add.sources.iter().cloned());
                         p.destinations.extend(add.destinations.iter().cloned());
+                        p.queues.extend(add.queues.iter().cloned());
                     }
                 }
             }

@@ -442,6 +442,15 @@ impl Fn<'_> {
                 }
             }
         }
+        // Lambda polls the function's SQS triggers with its role: on their queues, if known.
+        match resources::polling(self.model, self.f) {
+            Some(own) => {
+                for o in own {
+                    needed.entry(o.action.to_string()).or_default().0.insert(o.resource);
+                }
+            }
+            None => unknown.extend(EVENT_SOURCE_POLLING.iter().map(|a| a.to_string())),
+        }
         // Per statement: the actions it grants on every resource that the code uses on named ones.
         let mut per_stmt: BTreeMap<usize, Unscoped> = BTreeMap::new();
         for (action, (res, cs)) in &needed {

@@ -61,7 +61,8 @@ pub fn fixes<'t>(models: &[Model], needs: &[Vec<Needs>], text: &dyn Fn(&str) -> 
             }
             let stmts: Vec<&Statement> =
                 m.statements.iter().filter(|s| s.kind == PolicyKind::Identity && s.roles.contains(&role)).collect();
-            let suggested = policy::statements(calls, &f.environment);
+            let own = super::resources::polling(m, f).unwrap_or_default();
+            let suggested = policy::statements(calls, &f.environment, &own);
             // Each suggested statement replaces the first written statement granting all of it.
             let mut assigned: Vec<Vec<PolicyStatement>> = vec![Vec::new(); stmts.len()];
             for p in &suggested {

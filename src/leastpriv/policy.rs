@@ -4,7 +4,9 @@
 //! syntax (Serverless Framework, SAM, CloudFormation, Terraform) or as JSON.
 //!
 //! Only what the code needs: the permissions Lambda itself uses (logs, X-Ray, VPC network
-//! interfaces, event-source polling) are the deploy tool's or the role's baseline.
+//! interfaces, event-source polling) are the deploy tool's or the role's baseline; except the
+//! polling of SQS triggers whose queues the manifest names, for roles the deploy tool does not
+//! generate ([`resources::polling`]).
 
 use super::Needs;
 use super::calls::{Call, Unresolved};
@@ -50,7 +52,8 @@ pub fn policies(models: &[Model], needs: &[Vec<Needs>]) -> Vec<FunctionPolicy> {
             let (policy, calls, unresolved) = match need {
                 Needs::NotAnalysed(why) => (Err(why.clone()), Vec::new(), Vec::new()),
                 Needs::Known { calls, unresolved } => {
-                    (Ok(statements(calls, &f.environment)), calls.clone(), unresolved.clone())
+                    let own = resources::polling(m, f).unwrap_or_default();
+                    (Ok(statements(calls, &f.environment, &own)), calls.clone(), unresolved.clone())
                 }
             };
             out.push(FunctionPolicy {
@@ -69,8 +72,9 @@ pub fn policies(models: &[Model], needs: &[Vec<Needs>]) -> Vec<FunctionPolicy> {
     out
 }
 
-/// The statements the calls need.
-pub fn statements(calls: &[Call], env: &[(String, crate::model::Val)]) -> Vec<PolicyStatement> {
+/// The statements the calls need, and what Lambda itself needs on resources the manifest names
+/// (`own`: polling the function's SQS triggers where its role is not the deploy tool's).
+pub fn statements(calls: &[Call], env: &[(String, crate::model::Val)], own: &[resources::Own]) -> Vec<PolicyStatement> {
     let mut per_action: BTreeMap<String, (BTreeSet<Resource>, BTreeSet<String>)> = BTreeMap::new();
     for c in calls {
         for g in &c.grants {
@@ -80,6 +84,11 @@ pub fn statements(calls: &[Call], env: &[(String, crate::model::Val)]) -> Vec<Po
             e.0.insert(r);
             e.1.insert(format!("{}:{} ({} {})", c.file, c.pos.line, c.service, c.operation));
         }
+    }
+    for o in own {
+        let e = per_action.entry(o.action.to_string()).or_default();
+        e.0.insert(o.resource.clone());
+        e.1.insert(o.site.clone());
     }
     // Actions on the same resources share a statement.
     let mut groups: BTreeMap<Vec<Resource>, (Vec<String>, BTreeSet<String>)> = BTreeMap::new();
@@ -530,7 +539,7 @@ fn terraform_arn(r: &str) -> Option<String> {
         (t, attr),
         ("aws_dynamodb_table", "name" | "id")
             | ("aws_s3_bucket", "id" | "bucket")
-            | ("aws_sqs_queue", "id" | "url" | "name")
+            | ("aws_sqs_queue", "id" | "url" | "name" | "arn")
             | ("aws_sns_topic", "arn" | "id")
             | ("aws_lambda_function", "function_name")
             | ("aws_kinesis_stream", "name")

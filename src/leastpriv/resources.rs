@@ -7,7 +7,8 @@
 use super::calls::{ArgVal, Call};
 use super::sdkmap::Grant;
 use crate::iam::actions::catalog;
-use crate::model::Val;
+use crate::iam::analysis::EVENT_SOURCE_POLLING;
+use crate::model::{Function, Model, RoleKind, Val};
 
 /// One part of an ARN.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -225,5 +226,72 @@ fn piece_text(p: &Piece) -> String {
         Piece::Partition => "${Partition}".into(),
         Piece::Region => "${Region}".into(),
         Piece::Account => "${Account}".into(),
+    }
+}
+
+/// A permission Lambda itself uses on a resource the manifest names: the action, the resource,
+/// and where the manifest names it (`file:line (SQS trigger)`).
+#[derive(Debug, Clone)]
+pub struct Own {
+    pub action: &'static str,
+    pub resource: Resource,
+    pub site: String,
+}
+
+/// What Lambda needs to poll the function's SQS triggers, on their queues. Empty when it has
+/// none, when its settings are not read, or when the deploy tool generates its role (SAM and the
+/// Serverless Framework grant the polling themselves); `None` when a queue is not known (a
+/// trigger of a kind that cannot be told, a queue the manifest does not name as an ARN).
+pub fn polling(model: &Model, f: &Function) -> Option<Vec<Own>> {
+    let generated = f
+        .role
+        .and_then(|r| model.roles.get(r))
+        .is_some_and(|r| matches!(r.kind, RoleKind::SamGenerated | RoleKind::ServerlessDefault));
+    let Some(p) = f.platform.as_ref().filter(|p| !generated && p.has_source("sqs")) else {
+        return Some(Vec::new());
+    };
+    if p.sources.contains(crate::model::Platform::ANY) || p.queues.is_empty() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for q in &p.queues {
+        let q = q.as_ref()?;
+        let resource = queue(q)?;
+        let loc = q.loc();
+        let site = format!("{}:{} (SQS trigger)", model.path(loc.file), loc.span.start.line);
+        out.extend(EVENT_SOURCE_POLLING.iter().map(|action| Own {
+            action,
+            resource: resource.clone(),
+            site: site.clone(),
+        }));
+    }
+    Some(out)
+}
+
+/// A queue's ARN as a manifest names it: an ARN, `!GetAtt Jobs.Arn`, `${aws_sqs_queue.jobs.arn}`.
+fn queue(v: &Val) -> Option<Resource> {
+    match v {
+        Val::Known(s, _) if s.starts_with("arn:") && !s.contains(['*', '?']) => {
+            Some(Resource::Arn(vec![Piece::Lit(s.clone())]))
+        }
+        Val::Known(..) => None,
+        Val::Partial(s, _) | Val::Unknown(s, _) => {
+            if let Some(id) =
+                s.strip_prefix("!GetAtt ").and_then(|x| x.strip_suffix(".Arn")).filter(|x| !x.contains('.'))
+            {
+                // As a queue URL's ARN is written (`${Jobs.QueueName}` in a `!Sub`).
+                return Some(Resource::Arn(vec![
+                    Piece::Lit("arn:".into()),
+                    Piece::Partition,
+                    Piece::Lit(":sqs:".into()),
+                    Piece::Region,
+                    Piece::Lit(":".into()),
+                    Piece::Account,
+                    Piece::Lit(":".into()),
+                    Piece::Ref(format!("!Ref {id}"), true),
+                ]));
+            }
+            (is_single_ref(s) && s.ends_with(".arn}")).then(|| Resource::Arn(vec![Piece::Ref(s.clone(), false)]))
+        }
     }
 }
