@@ -136,6 +136,26 @@ fn polling_on_every_queue_for_one_known_trigger_is_unscoped() {
     let tf = polling(&scan(dir.path()));
     assert_eq!(tf.len(), 1, "{tf:#?}");
     assert!(tf[0].contains("only on `${aws_sqs_queue.jobs.arn}`, and grants them on `*`"), "{tf:#?}");
+    // The role SAM's translator generates (tagged) holds SAM's own polling grant, as in SAM.
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&root.join("platform-cfn-polling"), dir.path());
+    let template = dir.path().join("template.yaml");
+    let text = std::fs::read_to_string(&template).expect("template");
+    let tagged = text.replacen(
+        "      ManagedPolicyArns:\n",
+        "      Tags: [{Key: lambda:createdBy, Value: SAM}]\n      ManagedPolicyArns:\n",
+        1,
+    );
+    assert_ne!(tagged, text, "the fixture changed");
+    std::fs::write(&template, tagged).expect("write");
+    let sam = scan(dir.path());
+    assert!(polling(&sam).is_empty(), "{:#?}", polling(&sam));
+    assert!(
+        sam.policies.iter().all(|p| p
+            .policy
+            .as_ref()
+            .is_ok_and(|s| s.iter().all(|x| x.actions.iter().all(|a| !a.starts_with("sqs:")))))
+    );
 }
 
 /// SAM lists AWS managed policies among a function's `Policies`; the translated role holds them

@@ -55,7 +55,14 @@ impl<'m> Builder<'m> {
                 "AWS::IAM::Group" => "group",
                 _ => continue,
             };
-            let id = self.model.add_principal(noun, e.key.clone(), loc, RoleKind::Defined);
+            // The role SAM generated for a function, as its translator writes it (tagged): SAM,
+            // not the template's author, decides what it holds for the function's events.
+            let sam = e.value.path(&["Properties", "Tags"]).map(Node::one_or_many).unwrap_or(&[]).iter().any(|t| {
+                t.get("Key").and_then(Node::as_str) == Some("lambda:createdBy")
+                    && t.get("Value").and_then(Node::as_str) == Some("SAM")
+            });
+            let kind = if sam && noun == "role" { RoleKind::SamGenerated } else { RoleKind::Defined };
+            let id = self.model.add_principal(noun, e.key.clone(), loc, kind);
             let name_key = ["RoleName", "UserName", "GroupName"];
             self.model.roles[id].physical_name = e
                 .value
