@@ -247,50 +247,48 @@ pub fn write(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resul
     // Into a Vec, then written once (as the SARIF report is): through `dyn Write`, each of
     // serde's many small writes was a call that could not be inlined.
     let bytes = serde_json::to_vec_pretty(&doc).map_err(io::Error::other)?;
-    let findings = findings_list(&report.findings, rules)?;
     // The fields before `findings` hold no text of the scan: the first such key is the list's.
     let empty = b"\n  \"findings\": []";
     let at = bytes.windows(empty.len()).position(|w| w == empty).ok_or_else(|| io::Error::other("no findings key"))?;
     let cut = at + empty.len() - 2;
     out.write_all(&bytes[..cut])?;
-    out.write_all(&findings)?;
+    write_findings(&report.findings, rules, out)?;
     out.write_all(&bytes[cut + 2..])?;
     out.write_all(b"\n")
 }
 
-/// The `findings` list as [`serde_json::to_vec_pretty`] writes it at the document's second
-/// level, each finding serialized on its own and side by side: thousands of findings were a
-/// sequential tail after a parallel scan.
-fn findings_list(findings: &[Finding], rules: &RuleSet) -> io::Result<Vec<u8>> {
+/// Writes the `findings` list as [`serde_json::to_vec_pretty`] writes it at the document's
+/// second level, serialized in pieces side by side: thousands of findings were a sequential
+/// tail after a parallel scan. Each piece is a document `{"findings": [...]}` of its own (so the
+/// formatter indents the findings as the whole document would), cut to its list's items.
+fn write_findings(findings: &[Finding], rules: &RuleSet, out: &mut dyn Write) -> io::Result<()> {
     use rayon::prelude::*;
-    if findings.is_empty() {
-        return Ok(b"[]".to_vec());
+    #[derive(Serialize)]
+    struct Piece<'a> {
+        findings: Vec<JsonFinding<'a>>,
     }
-    let items: Vec<Vec<u8>> = findings
-        .par_iter()
-        .map(|f| {
-            let one = serde_json::to_vec_pretty(&finding(f, rules)).map_err(io::Error::other)?;
-            // Two levels deeper: every line after the first is indented four more spaces (a
-            // JSON string holds no raw newline).
-            let mut out = Vec::with_capacity(one.len() + one.len() / 8);
-            out.extend_from_slice(b"\n    ");
-            for (i, line) in one.split(|&b| b == b'\n').enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(b"\n    ");
-                }
-                out.extend_from_slice(line);
-            }
-            Ok(out)
+    const HEAD: &[u8] = b"{\n  \"findings\": [";
+    const TAIL: &[u8] = b"\n  ]\n}";
+    if findings.is_empty() {
+        return out.write_all(b"[]");
+    }
+    let pieces: Vec<Vec<u8>> = findings
+        .par_chunks(64)
+        .map(|chunk| {
+            let piece = Piece { findings: chunk.iter().map(|f| finding(f, rules)).collect() };
+            serde_json::to_vec_pretty(&piece).map_err(io::Error::other)
         })
         .collect::<io::Result<_>>()?;
-    let mut out = Vec::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 4);
-    out.push(b'[');
-    for (i, item) in items.iter().enumerate() {
+    out.write_all(b"[")?;
+    for (i, piece) in pieces.iter().enumerate() {
+        let items = piece
+            .strip_prefix(HEAD)
+            .and_then(|p| p.strip_suffix(TAIL))
+            .ok_or_else(|| io::Error::other("unexpected JSON layout"))?;
         if i > 0 {
-            out.push(b',');
+            out.write_all(b",")?;
         }
-        out.extend_from_slice(item);
+        out.write_all(items)?;
     }
-    out.extend_from_slice(b"\n  ]");
-    Ok(out)
+    out.write_all(b"\n  ]")
 }
