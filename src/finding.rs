@@ -348,14 +348,15 @@ impl Redactor {
     /// was a sequential tail after a parallel scan).
     pub fn redact_all(&self, all: &mut impl Strings) -> Redactor {
         use rayon::prelude::*;
-        let mut distinct: std::collections::HashSet<String> = std::collections::HashSet::new();
+        // A fast hash: with SipHash, hashing each string was most of this sequential pass.
+        let mut distinct: foldhash::HashSet<String> = foldhash::HashSet::default();
         all.each(&mut |s: &mut String| {
             if !distinct.contains(s.as_str()) {
                 distinct.insert(s.clone());
             }
         });
         // Only strings with something in them: a string not here was seen and holds nothing.
-        let hits: std::collections::HashMap<String, Vec<Range<usize>>> = distinct
+        let hits: foldhash::HashMap<String, Vec<Range<usize>>> = distinct
             .into_par_iter()
             .filter_map(|s| {
                 let h = self.engine_hits(&s);
