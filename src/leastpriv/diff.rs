@@ -41,8 +41,7 @@ impl Check {
 /// settings)? A set of the catalog's names, built once: comparing every granted action with each
 /// listed name was a tenth of a scan of 1,000 functions.
 fn maybe_lambda_own(a: &Action) -> bool {
-    static OWN: std::sync::OnceLock<std::collections::HashSet<(&'static str, &'static str)>> =
-        std::sync::OnceLock::new();
+    static OWN: std::sync::OnceLock<foldhash::HashSet<(&'static str, &'static str)>> = std::sync::OnceLock::new();
     OWN.get_or_init(|| {
         analysis::EXECUTION_BASELINE
             .iter()
@@ -120,6 +119,9 @@ struct Grant<'m> {
     /// May Lambda use it itself, or is it an optional helper action? Judged once per role, so
     /// that the per-function check of every granted action is a flag in the common case.
     special: bool,
+    /// Its [`rank`] among the grants of the action, kept for choosing the statement a finding
+    /// names (counted once per role, not per function).
+    rank: Rank,
 }
 
 /// One role's identity statements and, for the unused check, every action they allow, sorted
@@ -144,7 +146,9 @@ impl<'m> RoleGrants<'m> {
                     let Some(pattern) = v.known() else { continue };
                     let r = rank(&stmts, si, pattern);
                     all.extend(
-                        expand_memo(pattern).iter().map(|&action| (r, Grant { si, pattern, action, special: false })),
+                        expand_memo(pattern)
+                            .iter()
+                            .map(|&action| (r, Grant { si, pattern, action, special: false, rank: r })),
                     );
                 }
             }
@@ -280,20 +284,18 @@ impl Fn<'_> {
             if blocked.contains(service) {
                 continue;
             }
-            let unused: Vec<&Grant> = actions
-                .iter()
-                .filter(|g| {
-                    let a = &g.action;
-                    !called_actions.contains(&(a.service, a.name))
-                        && !(g.special && (optional_action(a) || lambda_needs(&a.full(), self.f.platform.as_ref())))
-                })
-                .collect();
+            let mut unused: Vec<&Grant> = Vec::with_capacity(actions.len());
+            unused.extend(actions.iter().filter(|g| {
+                let a = &g.action;
+                !called_actions.contains(&(a.service, a.name))
+                    && !(g.special && (optional_action(a) || lambda_needs(&a.full(), self.f.platform.as_ref())))
+            }));
             if unused.is_empty() {
                 continue;
             }
             let calls_service = called.keys().any(|a| a.split(':').next() == Some(service));
             // The statement a finding points at: the one granting an unused action most specifically.
-            let best = unused.iter().map(|g| (rank(self.stmts, g.si, g.pattern), g.si)).min().map(|(_, si)| si);
+            let best = unused.iter().map(|g| (g.rank, g.si)).min().map(|(_, si)| si);
             if !calls_service {
                 if let Some(si) = best {
                     idle.entry(si).or_default().push((
@@ -313,11 +315,13 @@ impl Fn<'_> {
             // How the grants come: per policy, the patterns written (a SAM template by name).
             let mut sources: Vec<(String, Vec<&str>)> = Vec::new();
             // Per statement and pattern once, not per action (`s3:*` is some 200 actions).
-            let mut seen: std::collections::HashSet<(usize, &str)> = std::collections::HashSet::new();
+            // A few pairs: a list, not a hashed set (this ran for every action of every service).
+            let mut seen: Vec<(usize, &str)> = Vec::new();
             for Grant { si: i, pattern: p, .. } in actions {
-                if !seen.insert((*i, *p)) {
+                if seen.contains(&(*i, *p)) {
                     continue;
                 }
+                seen.push((*i, *p));
                 let s = self.stmts[*i];
                 let key = match &s.origin {
                     Origin::SamTemplate { name } => format!("SAM policy template {name}"),
