@@ -216,3 +216,23 @@ fn unauthenticated_routes_are_judged_with_their_code() {
     assert_eq!(admin.severity, crate::finding::Severity::Critical);
     assert!(!hello.message.contains("code"), "{}", hello.message);
 }
+
+#[test]
+fn normalize_paths() {
+    use crate::code::handlers::normalize;
+    for (path, want) in [
+        ("a/b/c.py", "a/b/c.py"),
+        ("/a/b", "/a/b"),
+        ("a/b/../c/./d", "a/c/d"),
+        ("./a", "a"),
+        ("a//b/", "a/b"),
+        ("../a", "../a"),
+        ("/../a", "/a"),
+        ("/", "/"),
+        ("", ""),
+        (".", ""),
+        ("a/..", ""),
+    ] {
+        assert_eq!(normalize(path), want, "{path}");
+    }
+}

@@ -45,6 +45,11 @@ fn family(runtime: &str) -> Result<Option<Family>, String> {
 
 /// `a/b/../c/./d` → `a/c/d`; keeps a leading `/` and leading `..` that cannot be resolved.
 pub fn normalize(path: &str) -> String {
+    // Most paths are normal already: no empty, `.` or `..` part (after a leading `/`).
+    let body = path.strip_prefix('/').unwrap_or(path);
+    if !body.is_empty() && !body.split('/').any(|p| p.is_empty() || p == "." || p == "..") {
+        return path.to_string();
+    }
     let abs = path.starts_with('/');
     let mut out: Vec<&str> = Vec::new();
     for part in path.split('/') {
