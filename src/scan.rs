@@ -369,34 +369,14 @@ impl Scanner {
         if manifests.is_empty() && code.base.files.is_empty() {
             return (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         }
-        let mut texts: HashMap<String, ManifestText> = HashMap::new();
-        let mut models = Vec::new();
-        let mut modules: BTreeMap<String, Vec<(String, Node)>> = BTreeMap::new();
-        for m in manifests {
-            // One line index per file, however many findings it has.
-            let index = LineIndex::new(&m.text);
-            let secrets = FileSecrets::new(&m.text, &m.hits);
-            texts.insert(m.path.clone(), ManifestText { text: m.text, secrets, index });
-            match m.content {
-                ManifestContent::Models(m) => models.extend(m),
-                ManifestContent::Terraform(node) => {
-                    let dir = m.path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
-                    modules.entry(dir).or_default().push((m.path, node));
-                }
-            }
-        }
-        models.extend(modules.values().map(|files| frontend::terraform::build(files)));
-        // Chalice apps, from their code; the policy files they name are part of them.
-        let (chalice, claimed) = crate::code::chalice::models(&code.base);
-        models.retain(|m| m.format != Format::PolicyDocument || !m.files.iter().any(|f| claimed.contains(f)));
-        models.extend(chalice);
-        // The code stage: functions linked to their code, then the code rules.
-        if self.reads_code() {
-            crate::code::handlers::link(&mut models, &mut code.base);
-            crate::code::evidence::fill(&mut models, &code.base);
-        }
-        let functions = function_codes(&models);
-        let owners = crate::code::stage::owners(&models);
+        // Least privilege reads the SDK calls of every file beside the sequential building and
+        // linking of the models (the other core idled through it), from a copy of the parsed
+        // files: linking adds functions' inline code to them.
+        let parsed = (!self.lp_rules.is_empty()).then(|| code.base.parsed_files());
+        let (read, (texts, models, functions, owners)) = rayon::join(
+            || parsed.as_ref().map(crate::leastpriv::read_files).unwrap_or_default(),
+            || self.build_models(manifests, &mut code.base),
+        );
         // The code rules, the model rules and least privilege are independent: side by side, so
         // that neither core waits for the other's longest task.
         let ((mut code_findings, mut findings), lp) = rayon::join(
@@ -424,7 +404,7 @@ impl Scanner {
                     },
                 )
             },
-            || self.least_privilege(&models, &code.base, &texts),
+            || self.least_privilege(&models, &code.base, &texts, read),
         );
         // Missing permissions point at the call in the code; the others at the manifest.
         code_findings.extend(lp.missing);
@@ -470,6 +450,40 @@ impl Scanner {
         (findings, functions, policies, fixes)
     }
 
+    /// The models of the manifests (Terraform modules from their directories' files, Chalice
+    /// apps from their code), their functions linked to their code, and each manifest's text.
+    fn build_models(&self, manifests: Vec<ManifestFile>, base: &mut crate::code::stage::CodeBase) -> BuiltModels {
+        let mut texts: HashMap<String, ManifestText> = HashMap::new();
+        let mut models = Vec::new();
+        let mut modules: BTreeMap<String, Vec<(String, Node)>> = BTreeMap::new();
+        for m in manifests {
+            // One line index per file, however many findings it has.
+            let index = LineIndex::new(&m.text);
+            let secrets = FileSecrets::new(&m.text, &m.hits);
+            texts.insert(m.path.clone(), ManifestText { text: m.text, secrets, index });
+            match m.content {
+                ManifestContent::Models(m) => models.extend(m),
+                ManifestContent::Terraform(node) => {
+                    let dir = m.path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+                    modules.entry(dir).or_default().push((m.path, node));
+                }
+            }
+        }
+        models.extend(modules.values().map(|files| frontend::terraform::build(files)));
+        // Chalice apps, from their code; the policy files they name are part of them.
+        let (chalice, claimed) = crate::code::chalice::models(base);
+        models.retain(|m| m.format != Format::PolicyDocument || !m.files.iter().any(|f| claimed.contains(f)));
+        models.extend(chalice);
+        // The code stage: functions linked to their code, then the code rules.
+        if self.reads_code() {
+            crate::code::handlers::link(&mut models, base);
+            crate::code::evidence::fill(&mut models, base);
+        }
+        let functions = function_codes(&models);
+        let owners = crate::code::stage::owners(&models);
+        (texts, models, functions, owners)
+    }
+
     /// The text `input` was scanned as, read again; none when it is no longer the same (it
     /// changed during the scan: its secrets' positions would not hold) or cannot be read.
     fn reread(&self, input: &Input, sum: TextSum) -> Option<Vec<u8>> {
@@ -492,12 +506,13 @@ impl Scanner {
         models: &[Model],
         base: &crate::code::stage::CodeBase,
         texts: &HashMap<String, ManifestText>,
+        read: crate::leastpriv::ReadFiles,
     ) -> LeastPrivilege {
         let mut out = LeastPrivilege::default();
         if self.lp_rules.is_empty() {
             return out;
         }
-        let needs = crate::leastpriv::needs(models, base);
+        let needs = crate::leastpriv::needs(models, base, read);
         // Policies, fixes and each rule on each model are independent: side by side, or this
         // single-threaded tail of the scan took as long as the rest of it (1,000 functions).
         let checks: Vec<_> = self
@@ -1123,6 +1138,11 @@ fn chalice_file(display: &str) -> bool {
 
 /// What the model stage gives the report: findings, functions with their code (the JSON report
 /// says which could not be analysed, and why), and least-privilege policies.
+/// What [`Scanner::build_models`] gives: the manifests' texts, the models, their functions'
+/// code links as reported, and which function owns each file.
+type BuiltModels =
+    (HashMap<String, ManifestText>, Vec<Model>, Vec<crate::report::FunctionCode>, HashMap<String, Vec<(usize, usize)>>);
+
 type ModelOutcome = (
     Vec<Finding>,
     Vec<crate::report::FunctionCode>,

@@ -27,6 +27,16 @@ pub struct CodeBase {
 }
 
 impl CodeBase {
+    /// A copy of the parsed files, the scan's paths and project files, without inline code.
+    pub fn parsed_files(&self) -> CodeBase {
+        CodeBase {
+            files: self.files.clone(),
+            paths: self.paths.clone(),
+            aux: self.aux.clone(),
+            inline: BTreeMap::new(),
+        }
+    }
+
     pub fn exists(&self, path: &str) -> bool {
         self.paths.contains(path)
     }

@@ -32,9 +32,10 @@ pub enum Needs {
     NotAnalysed(String),
 }
 
-/// The calls of every function of `models`: `out[model][function]`.
-pub fn needs(models: &[Model], base: &CodeBase) -> Vec<Vec<Needs>> {
-    let per_file = file_calls(models, base);
+/// The calls of every function of `models`: `out[model][function]`. `read` holds what
+/// [`read_files`] read already.
+pub fn needs(models: &[Model], base: &CodeBase, read: ReadFiles) -> Vec<Vec<Needs>> {
+    let per_file = file_calls(models, base, read);
     models.iter().map(|m| m.functions.iter().map(|f| function_needs(m, f, base, &per_file)).collect()).collect()
 }
 
@@ -62,9 +63,60 @@ fn inline_key(m: &Model, f: &Function, file: &str, base: &CodeBase) -> Option<St
     (file == m.path(f.loc.file) && base.inline.contains_key(&key)).then_some(key)
 }
 
-/// The calls of every file some function's code holds, each file read once.
-fn file_calls(models: &[Model], base: &CodeBase) -> HashMap<String, FileCalls> {
+/// The SDK calls of files, read before anything knows which files functions hold (beside the
+/// building and linking of the models, which leave a core idle): [`file_calls`] takes what
+/// it can use and reads the rest.
+#[derive(Default)]
+pub struct ReadFiles {
+    /// Each file read on its own (names it imports unknown).
+    alone: HashMap<String, FileCalls>,
+    /// The files each file imports.
+    imports: HashMap<String, Vec<String>>,
+    /// Files read again with the names their imports bind: the imports whose names were used,
+    /// and the calls.
+    again: HashMap<String, (Vec<String>, FileCalls)>,
+}
+
+/// Reads every file of `base` as [`file_calls`] would if every file were some function's.
+pub fn read_files(base: &CodeBase) -> ReadFiles {
     use rayon::prelude::*;
+    let files: Vec<&FileFacts> = base.files.values().map(|f| f.as_ref()).collect();
+    let (alone, imports): (HashMap<String, FileCalls>, HashMap<String, Vec<String>>) = rayon::join(
+        || files.par_iter().map(|f| (f.path.clone(), calls::extract(f, &|_| None))).collect(),
+        || files.par_iter().map(|f| (f.path.clone(), graph::imported_files(base, f, parent(&f.path)))).collect(),
+    );
+    let again = files
+        .par_iter()
+        .filter_map(|f| {
+            let used = exporting(imports.get(&f.path)?, |p| alone.get(p));
+            if used.is_empty() {
+                return None;
+            }
+            let calls = read_again(f, &used, |p| alone.get(p));
+            Some((f.path.clone(), (used, calls)))
+        })
+        .collect();
+    ReadFiles { alone, imports, again }
+}
+
+/// Of `imports`, those binding names at their top level (read on their own by `alone`).
+fn exporting<'a>(imports: &[String], alone: impl Fn(&str) -> Option<&'a FileCalls>) -> Vec<String> {
+    imports.iter().filter(|p| alone(p).is_some_and(|c| !c.exports.is_empty())).cloned().collect()
+}
+
+/// `facts` read with the names its imports `used` bind (the first to bind a name wins).
+fn read_again<'a>(facts: &FileFacts, used: &[String], alone: impl Fn(&str) -> Option<&'a FileCalls>) -> FileCalls {
+    let sources: Vec<&HashMap<String, Sym>> = used.iter().filter_map(|p| alone(p).map(|c| &c.exports)).collect();
+    let resolver = |name: &str| sources.iter().find_map(|s| s.get(name).cloned());
+    calls::extract(facts, &resolver)
+}
+
+/// The calls of every file some function's code holds: each read on its own, and read again
+/// with the names it imports when a file it imports (and some function holds) binds some.
+/// What `read` has read already is taken, not read again.
+fn file_calls(models: &[Model], base: &CodeBase, read: ReadFiles) -> HashMap<String, FileCalls> {
+    use rayon::prelude::*;
+    let ReadFiles { mut alone, imports, mut again } = read;
     let mut wanted: Vec<(String, &FileFacts)> = Vec::new();
     for m in models {
         for f in &m.functions {
@@ -80,30 +132,44 @@ fn file_calls(models: &[Model], base: &CodeBase) -> HashMap<String, FileCalls> {
     }
     wanted.sort_by(|a, b| a.0.cmp(&b.0));
     wanted.dedup_by(|a, b| a.0 == b.0);
-    // First, alone, each file another imports (what it binds at its top level); then every other
-    // file, and again those importing names from others. A file is read once unless it both is
-    // imported and imports SDK names.
-    let imports: Vec<Vec<String>> =
-        wanted.par_iter().map(|(_, facts)| graph::imported_files(base, facts, parent(&facts.path))).collect();
-    let imported: HashSet<&str> = imports.iter().flatten().map(String::as_str).collect();
-    let mut first: HashMap<String, FileCalls> = wanted
+    // Only the files some function holds: another file's names are not among those a file
+    // imports (its module graph leaves it out).
+    let keys: HashSet<&str> = wanted.iter().map(|(k, _)| k.as_str()).collect();
+    alone.retain(|k, _| keys.contains(k.as_str()));
+    let unread: Vec<(String, FileCalls)> = wanted
         .par_iter()
-        .filter(|(k, _)| imported.contains(k.as_str()))
+        .filter(|(k, _)| !alone.contains_key(k))
         .map(|(k, facts)| (k.clone(), calls::extract(facts, &|_| None)))
         .collect();
-    let rest: Vec<(String, FileCalls)> = wanted
+    alone.extend(unread);
+    let read_again: Vec<(String, FileCalls)> = wanted
         .par_iter()
-        .zip(imports.par_iter())
-        .filter_map(|((k, facts), imports)| {
-            let sources: Vec<&HashMap<String, Sym>> =
-                imports.iter().filter_map(|p| first.get(p).map(|c| &c.exports)).filter(|e| !e.is_empty()).collect();
-            if sources.is_empty() && first.contains_key(k) {
+        .filter_map(|(k, facts)| {
+            let computed;
+            let imports = match imports.get(k) {
+                Some(i) => i,
+                None => {
+                    computed = graph::imported_files(base, facts, parent(&facts.path));
+                    &computed
+                }
+            };
+            let used = exporting(imports, |p| alone.get(p));
+            if used.is_empty() {
                 return None;
             }
-            let resolver = |name: &str| sources.iter().find_map(|s| s.get(name).cloned());
-            Some((k.clone(), calls::extract(facts, &resolver)))
+            // Read already with the same names (its imports are all some function's).
+            if again.get(k).is_some_and(|(u, _)| *u == used) {
+                return Some((k.clone(), None));
+            }
+            Some((k.clone(), Some(read_again(facts, &used, |p| alone.get(p)))))
+        })
+        .collect::<Vec<(String, Option<FileCalls>)>>()
+        .into_iter()
+        .filter_map(|(k, calls)| match calls {
+            Some(c) => Some((k, c)),
+            None => again.remove(&k).map(|(_, c)| (k, c)),
         })
         .collect();
-    first.extend(rest);
-    first
+    alone.extend(read_again);
+    alone
 }
