@@ -57,16 +57,19 @@ fn maybe_lambda_own(a: &Action) -> bool {
 /// Actions an SDK helper may use besides the one it needs (a multipart upload's clean-up):
 /// never reported as unused, never required.
 fn optional(action: &str) -> bool {
-    OPTIONAL.iter().any(|a| a.eq_ignore_ascii_case(action))
+    action.split_once(':').is_some_and(|(s, n)| optional_name(s, n))
 }
 
-const OPTIONAL: [&str; 2] = ["s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"];
+/// Service and name of each [`optional`] action (catalog actions' services are lowercase).
+const OPTIONAL: [(&str, &str); 2] = [("s3", "AbortMultipartUpload"), ("s3", "ListMultipartUploadParts")];
+
+fn optional_name(service: &str, name: &str) -> bool {
+    OPTIONAL.iter().any(|(s, n)| s.eq_ignore_ascii_case(service) && n.eq_ignore_ascii_case(name))
+}
 
 /// [`optional`] of a catalog action, without formatting its name.
 fn optional_action(a: &Action) -> bool {
-    OPTIONAL.iter().any(|o| {
-        o.split_once(':').is_some_and(|(s, n)| s.eq_ignore_ascii_case(a.service) && n.eq_ignore_ascii_case(a.name))
-    })
+    optional_name(a.service, a.name)
 }
 
 /// The findings of one check on one model.
@@ -211,7 +214,7 @@ fn role_fully_known(model: &Model, role: usize, stmts: &[&Statement]) -> bool {
 }
 
 /// A service the code never calls: its prefix, how many of its actions are granted, the unused.
-type Idle<'s> = (&'s str, usize, Vec<Action>);
+type Idle<'s, 'm> = (&'s str, usize, Vec<&'s Grant<'m>>);
 
 /// One statement's grants on every resource: where, the actions, the resources the code needs,
 /// the calls.
@@ -298,11 +301,8 @@ impl Fn<'_> {
             let best = unused.iter().map(|g| (g.rank, g.si)).min().map(|(_, si)| si);
             if !calls_service {
                 if let Some(si) = best {
-                    idle.entry(si).or_default().push((
-                        service,
-                        actions.len(),
-                        unused.iter().map(|g| g.action).collect(),
-                    ));
+                    // The grants, not copies of their actions (`*` is every action of some 400 services).
+                    idle.entry(si).or_default().push((service, actions.len(), unused));
                 }
                 continue;
             }
@@ -380,7 +380,7 @@ impl Fn<'_> {
         }
         for (si, group) in idle {
             let s = self.stmts[si];
-            let unused: Vec<&Action> = group.iter().flat_map(|(_, _, u)| u).collect();
+            let unused: Vec<&Action> = group.iter().flat_map(|(_, _, u)| u.iter().map(|g| &g.action)).collect();
             let loc = unused.first().and_then(|a| analysis::grants(s, &a.full())).unwrap_or(s.loc);
             let granted: usize = group.iter().map(|(_, n, _)| n).sum();
             let mutating = unused.iter().any(|a| a.level.is_mutating());
