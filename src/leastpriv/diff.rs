@@ -139,7 +139,7 @@ impl<'m> RoleGrants<'m> {
     fn new(model: &'m Model, role: usize, expand: bool) -> Self {
         let stmts: Vec<&Statement> =
             model.statements.iter().filter(|s| s.kind == PolicyKind::Identity && s.roles.contains(&role)).collect();
-        let mut all: Vec<(Rank, Grant)> = Vec::new();
+        let mut all: Vec<Grant> = Vec::new();
         if expand {
             for (si, s) in stmts.iter().enumerate() {
                 if s.effect != Some(Effect::Allow) || s.not_action_loc.is_some() {
@@ -147,27 +147,21 @@ impl<'m> RoleGrants<'m> {
                 }
                 for v in &s.actions {
                     let Some(pattern) = v.known() else { continue };
-                    let r = rank(&stmts, si, pattern);
-                    all.extend(
-                        expand_memo(pattern)
-                            .iter()
-                            .map(|&action| (r, Grant { si, pattern, action, special: false, rank: r })),
-                    );
+                    let rank = rank(&stmts, si, pattern);
+                    all.extend(expand_memo(pattern).iter().map(|&(action, special)| Grant {
+                        si,
+                        pattern,
+                        action,
+                        special,
+                        rank,
+                    }));
                 }
             }
         }
-        // Per action the best-ranked grant; on a tie the first written (the sort is stable).
-        all.sort_by(|(ra, a), (rb, b)| {
-            (a.action.service, a.action.name, ra).cmp(&(b.action.service, b.action.name, rb))
-        });
-        all.dedup_by(|b, a| a.1.action.service == b.1.action.service && a.1.action.name == b.1.action.name);
-        let all = all
-            .into_iter()
-            .map(|(_, mut g)| {
-                g.special = maybe_lambda_own(&g.action) || optional_action(&g.action);
-                g
-            })
-            .collect();
+        // Per action the best-ranked grant; on a tie the first written (the sort is stable, and
+        // finds each pattern's expansion already in order).
+        all.sort_by(|a, b| (a.action.service, a.action.name, a.rank).cmp(&(b.action.service, b.action.name, b.rank)));
+        all.dedup_by(|b, a| a.action.service == b.action.service && a.action.name == b.action.name);
         RoleGrants { stmts, all }
     }
 
@@ -178,15 +172,20 @@ impl<'m> RoleGrants<'m> {
 
 /// [`Catalog::expand`](crate::iam::actions::Catalog::expand), remembered: the same patterns
 /// (`s3:*`, a managed policy's) come back in every role of a monorepo, and matching one against
-/// a service's actions costs more than the rest of a role's expansion.
-fn expand_memo(pattern: &str) -> std::sync::Arc<[Action]> {
-    type Memo = std::sync::RwLock<HashMap<String, std::sync::Arc<[Action]>>>;
+/// a service's actions costs more than the rest of a role's expansion. In (service, name)
+/// order, each with whether Lambda may use it itself or it is an optional helper action (both
+/// judged once per pattern, not per role).
+fn expand_memo(pattern: &str) -> std::sync::Arc<[(Action, bool)]> {
+    type Memo = std::sync::RwLock<HashMap<String, std::sync::Arc<[(Action, bool)]>>>;
     static MEMO: std::sync::OnceLock<Memo> = std::sync::OnceLock::new();
     let memo = MEMO.get_or_init(Default::default);
     if let Some(found) = memo.read().ok().and_then(|m| m.get(pattern).cloned()) {
         return found;
     }
-    let actions: std::sync::Arc<[Action]> = catalog().expand(pattern).into();
+    let mut actions: Vec<(Action, bool)> =
+        catalog().expand(pattern).into_iter().map(|a| (a, maybe_lambda_own(&a) || optional_action(&a))).collect();
+    actions.sort_by(|(a, _), (b, _)| (a.service, a.name).cmp(&(b.service, b.name)));
+    let actions: std::sync::Arc<[(Action, bool)]> = actions.into();
     if let Ok(mut m) = memo.write() {
         m.insert(pattern.to_string(), actions.clone());
     }
@@ -287,10 +286,13 @@ impl Fn<'_> {
             if blocked.contains(service) {
                 continue;
             }
+            // The names called in this service (most services: none).
+            let called_here: Vec<&str> =
+                called_actions.iter().filter(|(s, _)| *s == service).map(|(_, n)| *n).collect();
             let mut unused: Vec<&Grant> = Vec::with_capacity(actions.len());
             unused.extend(actions.iter().filter(|g| {
                 let a = &g.action;
-                !called_actions.contains(&(a.service, a.name))
+                !called_here.contains(&a.name)
                     && !(g.special && (optional_action(a) || lambda_needs(&a.full(), self.f.platform.as_ref())))
             }));
             if unused.is_empty() {
