@@ -142,7 +142,9 @@ fn file_calls(models: &[Model], base: &CodeBase, read: ReadFiles) -> HashMap<Str
         .map(|(k, facts)| (k.clone(), calls::extract(facts, &|_| None)))
         .collect();
     alone.extend(unread);
-    let read_again: Vec<(String, FileCalls)> = wanted
+    // Files importing names other files bind: read again with them (`None`: `read_files` did,
+    // with the same names).
+    let with_imports: Vec<(String, Option<FileCalls>)> = wanted
         .par_iter()
         .filter_map(|(k, facts)| {
             let computed;
@@ -157,19 +159,16 @@ fn file_calls(models: &[Model], base: &CodeBase, read: ReadFiles) -> HashMap<Str
             if used.is_empty() {
                 return None;
             }
-            // Read already with the same names (its imports are all some function's).
             if again.get(k).is_some_and(|(u, _)| *u == used) {
                 return Some((k.clone(), None));
             }
             Some((k.clone(), Some(read_again(facts, &used, |p| alone.get(p)))))
         })
-        .collect::<Vec<(String, Option<FileCalls>)>>()
-        .into_iter()
-        .filter_map(|(k, calls)| match calls {
-            Some(c) => Some((k, c)),
-            None => again.remove(&k).map(|(_, c)| (k, c)),
-        })
         .collect();
-    alone.extend(read_again);
+    for (k, calls) in with_imports {
+        if let Some(calls) = calls.or_else(|| again.remove(&k).map(|(_, c)| c)) {
+            alone.insert(k, calls);
+        }
+    }
     alone
 }
