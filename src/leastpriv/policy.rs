@@ -429,6 +429,10 @@ fn yaml_resource(r: &Resource, style: Style) -> String {
         return quote(&text);
     }
     if let [Piece::Ref(r, false)] = pieces.as_slice() {
+        // An attribute stays one (`!Ref Topic.TopicArn` is not CloudFormation).
+        if r.starts_with("!GetAtt ") {
+            return r.clone();
+        }
         return format!("!Ref {}", resources::ref_name(r));
     }
     format!("!Sub {}", quote_always(&cfn_sub(pieces)))
@@ -647,6 +651,15 @@ mod template_tests {
             Piece::Lit(":table/".into()),
             Piece::Ref(r.into(), false),
         ]
+    }
+
+    #[test]
+    fn a_single_reference_keeps_its_intrinsic() {
+        let one = |r: &str| Resource::Arn(vec![Piece::Ref(r.into(), false)]);
+        for style in [Style::Cfn, Style::Serverless] {
+            assert_eq!(yaml_resource(&one("!GetAtt Topic.TopicArn"), style), "!GetAtt Topic.TopicArn");
+            assert_eq!(yaml_resource(&one("!Ref Topic"), style), "!Ref Topic");
+        }
     }
 
     #[test]
