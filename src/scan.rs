@@ -432,14 +432,12 @@ impl Scanner {
             .collect();
         let code_snippet = |f: &mut Finding| {
             if let Some((text, index, secrets)) = sources.get(&f.location.path) {
-                let line = index.line_range(text, f.location.span.start.line);
-                f.snippet = snippet(text, line, secrets);
+                f.snippet = line_snippet(f, text, index, secrets);
             }
         };
         findings.par_iter_mut().for_each(|f| {
             if let Some(ManifestText { text, secrets, index }) = texts.get(&f.location.path) {
-                let line = index.line_range(text, f.location.span.start.line);
-                f.snippet = snippet(text, line, secrets);
+                f.snippet = line_snippet(f, text, index, secrets);
             } else {
                 // A model declared in code (Chalice).
                 code_snippet(f);
@@ -928,6 +926,11 @@ fn vendored_dirs(inputs: &[Input]) -> VendoredDirs {
     })
 }
 
+/// The line of `text` a finding starts on, as [`snippet`] shows it.
+fn line_snippet(f: &Finding, text: &[u8], index: &LineIndex, secrets: &FileSecrets) -> String {
+    snippet(text, index.line_range(text, f.location.span.start.line), secrets)
+}
+
 /// The line `line` of `text` with every secret on it redacted — where it was found, and every
 /// other occurrence of any secret found in the file — then trimmed to a readable length
 /// (after redaction, so a cut never leaves part of a secret unredacted).
@@ -1136,13 +1139,13 @@ fn chalice_file(display: &str) -> bool {
     name == "app.py" || (display.contains(".chalice/") && name.ends_with(".json"))
 }
 
-/// What the model stage gives the report: findings, functions with their code (the JSON report
-/// says which could not be analysed, and why), and least-privilege policies.
 /// What [`Scanner::build_models`] gives: the manifests' texts, the models, their functions'
 /// code links as reported, and which function owns each file.
 type BuiltModels =
     (HashMap<String, ManifestText>, Vec<Model>, Vec<crate::report::FunctionCode>, HashMap<String, Vec<(usize, usize)>>);
 
+/// What the model stage gives the report: findings, functions with their code (the JSON report
+/// says which could not be analysed, and why), and least-privilege policies.
 type ModelOutcome = (
     Vec<Finding>,
     Vec<crate::report::FunctionCode>,

@@ -244,8 +244,8 @@ pub fn write(report: &Report, rules: &RuleSet, out: &mut dyn Write) -> io::Resul
             })
             .collect(),
     };
-    // Into a Vec, then written once (as the SARIF report is): through `dyn Write`, each of
-    // serde's many small writes was a call that could not be inlined.
+    // Into a Vec (as the SARIF report is): through `dyn Write`, each of serde's many small
+    // writes was a call that could not be inlined.
     let bytes = serde_json::to_vec_pretty(&doc).map_err(io::Error::other)?;
     // The fields before `findings` hold no text of the scan: the first such key is the list's.
     let empty = b"\n  \"findings\": []";
